@@ -1,0 +1,201 @@
+"""The reference tabular Q-learning agent."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from numpy.typing import NDArray
+
+from agents.spaces import discrete_size, to_index
+
+# Uniform draws are taken from the generator in blocks: one numpy call per block
+# instead of one per action keeps `act` cheap, and the stream stays a pure function
+# of the seed.
+_UNIFORM_BLOCK = 4096
+
+
+def _check_rate(value: object, name: str, low_open: bool) -> float:
+    interval = "(0, 1]" if low_open else "[0, 1]"
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a float in {interval}, got {value!r}")
+    number = float(value)
+    in_range = (0.0 < number if low_open else 0.0 <= number) and number <= 1.0
+    if not in_range:  # also rejects NaN
+        raise ValueError(f"{name} must be a float in {interval}, got {value!r}")
+    return number
+
+
+def _check_seed(seed: object) -> int | None:
+    if seed is None:
+        return None
+    if not isinstance(seed, Integral) or isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed must be a non-negative int or None, got {seed!r}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    return int(seed)
+
+
+class QLearningAgent:
+    """Tabular Q-learning with epsilon-greedy exploration.
+
+    The agent knows nothing of any particular env: it needs ``Discrete`` observation
+    and action spaces, and learns from the transitions it is given. Q-values start at
+    zero. Greedy choices break ties uniformly at random, so a fresh table does not
+    always pick action 0. All randomness comes from one numpy generator seeded with
+    ``seed``: the same seed and the same transitions give the same actions, bit for
+    bit.
+
+    Spaces with a non-zero ``start`` are handled: row ``obs - obs_start`` of the
+    table holds ``obs``, and column ``k`` holds action ``k + action_start``.
+
+    Args:
+        n_states: number of observations (rows of the Q-table).
+        n_actions: number of actions (columns of the Q-table).
+        learning_rate: step size of each update, in (0, 1].
+        discount: discount factor, in [0, 1].
+        epsilon: probability of a uniformly random action in ``act``, in [0, 1].
+        seed: seed of the agent's random generator, or ``None`` for a fresh one.
+        obs_start: the observation space's ``start``.
+        action_start: the action space's ``start``.
+    """
+
+    def __init__(
+        self,
+        n_states: int,
+        n_actions: int,
+        *,
+        learning_rate: float = 0.1,
+        discount: float = 0.9,
+        epsilon: float = 0.1,
+        seed: int | None = None,
+        obs_start: int = 0,
+        action_start: int = 0,
+    ) -> None:
+        """Build an agent with a zero Q-table; see the class docstring."""
+        for name, size in (("n_states", n_states), ("n_actions", n_actions)):
+            if not isinstance(size, Integral) or isinstance(size, bool) or size < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {size!r}")
+        self.n_states = int(n_states)
+        self.n_actions = int(n_actions)
+        self.learning_rate = _check_rate(learning_rate, "learning_rate", True)
+        self.discount = _check_rate(discount, "discount", False)
+        self.epsilon = _check_rate(epsilon, "epsilon", False)
+        self.seed = _check_seed(seed)
+        self.obs_start = int(obs_start)
+        self.action_start = int(action_start)
+        self.q_table = np.zeros((self.n_states, self.n_actions), dtype=np.float64)
+        self._rng = np.random.default_rng(self.seed)
+        self._uniforms: list[float] = []
+        self._next_uniform = 0
+
+    @classmethod
+    def from_env(cls, env: gym.Env[Any, Any], **kwargs: Any) -> QLearningAgent:
+        """Build an agent sized for ``env``'s spaces.
+
+        Args:
+            env: any env (wrapped or not) with ``Discrete`` observation and action
+                spaces.
+            **kwargs: the keyword hyperparameters of the constructor.
+
+        Raises:
+            TypeError: if either space is not ``Discrete``; the message names it.
+        """
+        n_states, obs_start = discrete_size(env.observation_space, "observation_space")
+        n_actions, action_start = discrete_size(env.action_space, "action_space")
+        return cls(
+            n_states,
+            n_actions,
+            obs_start=obs_start,
+            action_start=action_start,
+            **kwargs,
+        )
+
+    @property
+    def q_table(self) -> NDArray[np.float64]:
+        """The Q-values, shape ``(n_states, n_actions)``; edits in place are seen."""
+        return self._q_table
+
+    @q_table.setter
+    def q_table(self, values: Any) -> None:
+        table = np.array(values, dtype=np.float64, order="C")
+        expected = (self.n_states, self.n_actions)
+        if table.shape != expected:
+            raise ValueError(f"q_table must have shape {expected}, got {table.shape}")
+        if not np.all(np.isfinite(table)):
+            raise ValueError("q_table must hold finite values, got NaN or infinity")
+        self._q_table = table
+        # A flat view of the same memory: indexing it yields Python floats with
+        # no numpy scalar overhead, and writes land in `q_table`.
+        self._q = memoryview(table).cast("B").cast("d")
+
+    def _uniform(self) -> float:
+        index = self._next_uniform
+        if index == len(self._uniforms):
+            self._uniforms = self._rng.random(_UNIFORM_BLOCK).tolist()
+            index = 0
+        self._next_uniform = index + 1
+        return self._uniforms[index]
+
+    def _state(self, obs: Any, name: str) -> int:
+        index = obs - self.obs_start if type(obs) is int else -1
+        if 0 <= index < self.n_states:
+            return index
+        return to_index(obs, self.n_states, self.obs_start, name)
+
+    def act(self, obs: Any, greedy: bool = False) -> int:
+        """Return an action for ``obs``: epsilon-greedy, or greedy if ``greedy``.
+
+        Tied best actions are chosen among uniformly.
+        """
+        state = self._state(obs, "obs")
+        n_actions = self.n_actions
+        if not greedy and self._uniform() < self.epsilon:
+            return int(self._uniform() * n_actions) + self.action_start
+        base = state * n_actions
+        values = self._q[base : base + n_actions].tolist()
+        best = max(values)
+        if values.count(best) == 1:
+            return values.index(best) + self.action_start
+        ties = [action for action, value in enumerate(values) if value == best]
+        return ties[int(self._uniform() * len(ties))] + self.action_start
+
+    def greedy_actions(self) -> NDArray[np.int64]:
+        """Return every state's best action (the lowest one where several tie)."""
+        return np.argmax(self._q_table, axis=1) + self.action_start
+
+    def update(
+        self,
+        obs: Any,
+        action: Any,
+        reward: float,
+        next_obs: Any,
+        terminated: bool,
+    ) -> float:
+        """Apply one Q-learning step and return the TD error.
+
+        The target is ``reward`` alone when ``terminated``; otherwise it bootstraps
+        from ``next_obs``, truncated steps included, since a time limit does not
+        make the next state worthless.
+        """
+        n_actions = self.n_actions
+        column = action - self.action_start if type(action) is int else -1
+        if not 0 <= column < n_actions:
+            column = to_index(action, n_actions, self.action_start, "action")
+        index = self._state(obs, "obs") * n_actions + column
+        q = self._q
+        target = float(reward)
+        if not terminated:
+            base = self._state(next_obs, "next_obs") * n_actions
+            target += self.discount * max(q[base : base + n_actions])
+        td_error = target - q[index]
+        q[index] += self.learning_rate * td_error
+        if not math.isfinite(q[index]):
+            raise ValueError(
+                f"update made Q[{obs}, {action}] non-finite (reward={reward!r}); "
+                f"rewards must be finite"
+            )
+        return td_error

@@ -1,0 +1,91 @@
+"""Validation of the corridor's arguments and of the actions it is given.
+
+Every check raises ``TypeError`` for a value of the wrong type and ``ValueError`` for
+a value out of range, naming the argument, what is allowed and what was received.
+"""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+RANDOM_START = "random"
+N_ACTIONS = 2
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_length(length: object) -> int:
+    """Return ``length`` as an ``int`` after checking it is an integer >= 2."""
+    if not _is_integer(length):
+        raise TypeError(f"length must be an int >= 2, got {length!r}")
+    if int(length) < 2:  # type: ignore[call-overload]
+        raise ValueError(f"length must be an int >= 2, got {length!r}")
+    return int(length)  # type: ignore[call-overload]
+
+
+def check_start(start: object, length: int, name: str = "start") -> int | str:
+    """Return a valid start: a non-goal cell as an ``int``, or ``"random"``."""
+    allowed = f"a cell in [0, {length - 2}] or {RANDOM_START!r}"
+    if isinstance(start, str):
+        if start != RANDOM_START:
+            raise ValueError(f"{name} must be {allowed}, got {start!r}")
+        return start
+    if not _is_integer(start):
+        raise TypeError(f"{name} must be {allowed}, got {start!r}")
+    cell = int(start)  # type: ignore[call-overload]
+    if not 0 <= cell <= length - 2:
+        reason = " (the goal)" if cell == length - 1 else ""
+        raise ValueError(f"{name} must be {allowed}, got {start!r}{reason}")
+    return cell
+
+
+def check_probability(value: object, name: str) -> float:
+    """Return ``value`` as a ``float`` after checking it lies in [0, 1]."""
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a float in [0, 1], got {value!r}")
+    number = float(value)
+    if not 0.0 <= number <= 1.0:  # also rejects NaN
+        raise ValueError(f"{name} must be a float in [0, 1], got {value!r}")
+    return number
+
+
+def check_reward(value: object, name: str) -> float:
+    """Return ``value`` as a ``float`` after checking it is finite."""
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a finite float, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite float, got {value!r}")
+    return number
+
+
+def check_action(action: Any) -> int:
+    """Return ``action`` as an ``int`` 0 or 1, or raise naming what was given.
+
+    Accepts Python ints, numpy integer scalars and 0-d integer arrays. Nothing is
+    clamped, wrapped or read as a negative index.
+    """
+    expected = "0 (left) or 1 (right)"
+    value = action
+    if isinstance(value, np.ndarray):
+        if value.shape != ():
+            raise ValueError(
+                f"action must be a single int, {expected}; got an array of shape "
+                f"{value.shape}: {action!r}"
+            )
+        value = value[()]
+    if not _is_integer(value):
+        raise TypeError(
+            f"action must be an int, {expected}; got {action!r} "
+            f"of type {type(action).__name__}"
+        )
+    index = int(value)
+    if not 0 <= index < N_ACTIONS:
+        raise ValueError(f"action must be {expected}, got {action!r}")
+    return index
