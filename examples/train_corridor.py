@@ -62,9 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     except (TypeError, ValueError) as err:
         parser.error(str(err))
 
+    # Rendering leaves the row on the line: "\r" and padding write over it.
+    prefix, width = ("\r", args.length) if args.render else ("", 0)
+
     def report(episode: int, history: History) -> None:
-        # "\r" writes over the row that human rendering leaves on the line.
-        print(f"\rEpisode {episode + 1}: total_steps = {history.lengths[-1]}")
+        line = f"Episode {episode + 1}: total_steps = {history.lengths[-1]}"
+        print(prefix + line.ljust(width))
 
     train(agent, env, args.episodes, seed=args.seed, callback=report)
     env.close()
