@@ -41,5 +41,7 @@ def format_q_table(
     label_width = max(len(state_name), len(str(len(table) - 1)))
     lines = [state_name.rjust(label_width) + "".join(f"  {n:>{width}}" for n in names)]
     for state, row in enumerate(cells):
-        lines.append(str(state).rjust(label_width) + "".join(f"  {c:>{width}}" for c in row))
+        lines.append(
+            str(state).rjust(label_width) + "".join(f"  {c:>{width}}" for c in row)
+        )
     return "\n".join(lines)

@@ -7,6 +7,7 @@ a value out of range, naming the argument, what is allowed and what was received
 from __future__ import annotations
 
 import math
+import operator
 from numbers import Integral, Real
 from typing import Any
 
@@ -16,17 +17,21 @@ RANDOM_START = "random"
 N_ACTIONS = 2
 
 
-def _is_integer(value: object) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+def _as_integer(value: object) -> int | None:
+    """Return ``value`` as an ``int`` if it is an integer (bools are not), else None."""
+    if isinstance(value, Integral) and not isinstance(value, (bool, np.bool_)):
+        return operator.index(value)
+    return None
 
 
 def check_length(length: object) -> int:
     """Return ``length`` as an ``int`` after checking it is an integer >= 2."""
-    if not _is_integer(length):
+    cells = _as_integer(length)
+    if cells is None:
         raise TypeError(f"length must be an int >= 2, got {length!r}")
-    if int(length) < 2:  # type: ignore[call-overload]
+    if cells < 2:
         raise ValueError(f"length must be an int >= 2, got {length!r}")
-    return int(length)  # type: ignore[call-overload]
+    return cells
 
 
 def check_start(start: object, length: int, name: str = "start") -> int | str:
@@ -36,9 +41,9 @@ def check_start(start: object, length: int, name: str = "start") -> int | str:
         if start != RANDOM_START:
             raise ValueError(f"{name} must be {allowed}, got {start!r}")
         return start
-    if not _is_integer(start):
+    cell = _as_integer(start)
+    if cell is None:
         raise TypeError(f"{name} must be {allowed}, got {start!r}")
-    cell = int(start)  # type: ignore[call-overload]
     if not 0 <= cell <= length - 2:
         reason = " (the goal)" if cell == length - 1 else ""
         raise ValueError(f"{name} must be {allowed}, got {start!r}{reason}")
@@ -80,12 +85,12 @@ def check_action(action: Any) -> int:
                 f"{value.shape}: {action!r}"
             )
         value = value[()]
-    if not _is_integer(value):
+    index = _as_integer(value)
+    if index is None:
         raise TypeError(
             f"action must be an int, {expected}; got {action!r} "
             f"of type {type(action).__name__}"
         )
-    index = int(value)
     if not 0 <= index < N_ACTIONS:
         raise ValueError(f"action must be {expected}, got {action!r}")
     return index

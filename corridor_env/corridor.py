@@ -134,8 +134,9 @@ class CorridorEnv(gym.Env[int, int]):
             )
         self.render_mode = render_mode
         self.goal = self.length - 1
-        self.observation_space = spaces.Discrete(self.length)
-        self.action_space = spaces.Discrete(len(Action))
+        # Discrete spaces are typed as numpy ints; this env hands out Python ints.
+        self.observation_space = spaces.Discrete(self.length)  # type: ignore[assignment]
+        self.action_space = spaces.Discrete(len(Action))  # type: ignore[assignment]
 
         self._position = -1  # -1 until the first reset
         self._steps = 0
@@ -184,7 +185,9 @@ class CorridorEnv(gym.Env[int, int]):
             self._draw_human()
         return self._position, {"steps": 0, "slipped": False, "prob": 1.0}
 
-    def step(self, action: int) -> tuple[int, SupportsFloat, bool, bool, dict[str, Any]]:
+    def step(
+        self, action: int
+    ) -> tuple[int, SupportsFloat, bool, bool, dict[str, Any]]:
         """Move one cell; see the class docstring for rewards and episode end."""
         if type(action) is not int or not 0 <= action <= 1:
             action = check_action(action)
@@ -207,11 +210,17 @@ class CorridorEnv(gym.Env[int, int]):
             self._draw_human()
         prob = self.slip if slipped else 1.0 - self.slip
         # Time limits come from the TimeLimit wrapper that registration adds.
-        return position, reward, terminated, False, {
-            "steps": self._steps,
-            "slipped": slipped,
-            "prob": prob,
-        }
+        return (
+            position,
+            reward,
+            terminated,
+            False,
+            {
+                "steps": self._steps,
+                "slipped": slipped,
+                "prob": prob,
+            },
+        )
 
     def _step_in_goal(self) -> tuple[int, float, bool, bool, dict[str, Any]]:
         if not self._warned_after_end:
@@ -224,11 +233,17 @@ class CorridorEnv(gym.Env[int, int]):
         self._steps += 1
         if self.render_mode == "human":
             self._draw_human()
-        return self._position, 0.0, True, False, {
-            "steps": self._steps,
-            "slipped": False,
-            "prob": 1.0,
-        }
+        return (
+            self._position,
+            0.0,
+            True,
+            False,
+            {
+                "steps": self._steps,
+                "slipped": False,
+                "prob": 1.0,
+            },
+        )
 
     def render(self) -> str | NDArray[np.uint8] | None:
         """Draw the corridor in the mode chosen at construction."""

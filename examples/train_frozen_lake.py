@@ -33,9 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=int, default=SEED, help="seeds env and agent (%(default)s)"
     )
-    parser.add_argument(
-        "--slippery", action="store_true", help="make the ice slippery"
-    )
+    parser.add_argument("--slippery", action="store_true", help="make the ice slippery")
     return parser
 
 
@@ -43,10 +41,10 @@ def policy_map(agent: QLearningAgent, desc: np.ndarray) -> str:
     """Draw the greedy action of every open cell over the lake's map."""
     actions = agent.greedy_actions().reshape(desc.shape)
     rows = []
-    for tiles, moves in zip(desc, actions):
+    for tiles, moves in zip(desc, actions, strict=True):
         cells = [
             ARROWS[move] if tile in b"SF" else tile.decode()
-            for tile, move in zip(tiles, moves)
+            for tile, move in zip(tiles, moves, strict=True)
         ]
         rows.append("".join(cells))
     return "\n".join(rows)

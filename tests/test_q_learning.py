@@ -198,7 +198,11 @@ def test_refuses_envs_without_discrete_spaces(observation_space, action_space, n
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"learning_rate": 0.0}, ValueError, r"learning_rate must be .*\(0, 1\], got 0"),
+        (
+            {"learning_rate": 0.0},
+            ValueError,
+            r"learning_rate must be .*\(0, 1\], got 0",
+        ),
         ({"learning_rate": 1.5}, ValueError, r"learning_rate must be .*got 1\.5"),
         ({"discount": float("nan")}, ValueError, r"discount must be .*got nan"),
         ({"epsilon": -0.1}, ValueError, r"epsilon must be .*\[0, 1\], got -0\.1"),
