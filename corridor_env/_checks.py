@@ -15,6 +15,7 @@ import numpy as np
 
 RANDOM_START = "random"
 N_ACTIONS = 2
+RESET_OPTIONS = ("start",)
 
 
 def _as_integer(value: object) -> int | None:
@@ -48,6 +49,20 @@ def check_start(start: object, length: int, name: str = "start") -> int | str:
         reason = " (the goal)" if cell == length - 1 else ""
         raise ValueError(f"{name} must be {allowed}, got {start!r}{reason}")
     return cell
+
+
+def check_reset_options(options: object) -> None:
+    """Check that ``reset``'s options are a dict of known keys."""
+    if not isinstance(options, dict):
+        raise TypeError(
+            f"options must be a dict with keys among {RESET_OPTIONS} or None, "
+            f"got {options!r}"
+        )
+    unknown = sorted(str(key) for key in options if key not in RESET_OPTIONS)
+    if unknown:
+        raise ValueError(
+            f"options may only have keys among {RESET_OPTIONS}, got unknown {unknown}"
+        )
 
 
 def check_probability(value: object, name: str) -> float:

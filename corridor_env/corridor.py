@@ -19,6 +19,7 @@ from corridor_env._checks import (
     check_action,
     check_length,
     check_probability,
+    check_reset_options,
     check_reward,
     check_start,
 )
@@ -62,7 +63,8 @@ class CorridorEnv(gym.Env[int, int]):
     ## Starting State
     Cell ``start`` (default 0), or with ``start="random"`` a cell drawn uniformly from
     the non-goal cells ``0 .. length - 2``. ``reset(options={"start": k})`` overrides
-    the start for one episode and takes the same values.
+    the start for one episode and takes the same values; other option keys raise
+    ``ValueError``.
 
     ## Rewards
     ``goal_reward`` (default 1.0) for the step that enters the goal, ``step_reward``
@@ -174,8 +176,10 @@ class CorridorEnv(gym.Env[int, int]):
         """Start an episode; ``options={"start": k}`` overrides the start once."""
         super().reset(seed=seed)
         start = self.start
-        if options is not None and "start" in options:
-            start = check_start(options["start"], self.length, 'options["start"]')
+        if options is not None:
+            check_reset_options(options)
+            if "start" in options:
+                start = check_start(options["start"], self.length, 'options["start"]')
         if start == RANDOM_START:
             start = int(self.np_random.integers(self.goal))
         self._position = int(start)

@@ -195,45 +195,6 @@ def test_refuses_envs_without_discrete_spaces(observation_space, action_space, n
         QLearningAgent.from_env(env)
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "error", "message"),
-    [
-        (
-            {"learning_rate": 0.0},
-            ValueError,
-            r"learning_rate must be .*\(0, 1\], got 0",
-        ),
-        ({"learning_rate": 1.5}, ValueError, r"learning_rate must be .*got 1\.5"),
-        ({"discount": float("nan")}, ValueError, r"discount must be .*got nan"),
-        ({"epsilon": -0.1}, ValueError, r"epsilon must be .*\[0, 1\], got -0\.1"),
-        ({"epsilon": "0.1"}, TypeError, r"epsilon must be a float .*got '0\.1'"),
-        ({"seed": -1}, ValueError, r"seed must be a non-negative int or None"),
-        ({"seed": 1.5}, TypeError, r"seed must be a non-negative int or None"),
-    ],
-    ids=lambda value: str(value) if isinstance(value, dict) else "",
-)
-def test_bad_hyperparameters_raise_naming_them(kwargs, error, message):
-    with pytest.raises(error, match=message):
-        QLearningAgent(6, 2, **kwargs)
-
-
-@pytest.mark.parametrize(
-    ("obs", "error", "message"),
-    [
-        (6, ValueError, r"obs must be an int in \[0, 5\], got 6"),
-        (-1, ValueError, r"obs must be an int in \[0, 5\], got -1"),
-        (2.0, TypeError, r"obs must be an int in \[0, 5\], got 2\.0 of type float"),
-        (None, TypeError, r"got None of type NoneType"),
-    ],
-)
-def test_bad_observations_raise_naming_the_value(obs, error, message):
-    agent = QLearningAgent(6, 2, seed=SEED)
-    with pytest.raises(error, match=message):
-        agent.act(obs)
-    with pytest.raises(error, match=message):
-        agent.update(obs, 1, 0.0, 0, False)
-
-
 def test_numpy_observations_and_actions_are_accepted():
     agent = QLearningAgent(6, 2, seed=SEED)
     assert agent.act(np.int64(3)) in (0, 1)
