@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from numbers import Integral
-from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -26,11 +26,25 @@ class History:
         lengths: the number of steps.
         truncated: whether the episode was cut short (by the env's time limit or by
             ``max_steps``) rather than terminated.
+        epsilons: the exploration rate in force (training only).
+        learning_rates: the learning rate in force; under a per-visit schedule, the
+            largest step size applied in the episode (training only).
+        q_changes: the largest change of any Q-value over the episode (filled when
+            convergence is tracked, as by `agents.train_until_converged`).
+        q_errors: ``max |Q - Q*|`` over the states where the agent acts, at the end
+            of the episode (when convergence is tracked against a known optimum).
+        policy_optimal: whether the greedy policy at the end of the episode is
+            optimal (when convergence is tracked against a known optimum).
     """
 
     returns: list[float] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     truncated: list[bool] = field(default_factory=list)
+    epsilons: list[float] = field(default_factory=list)
+    learning_rates: list[float] = field(default_factory=list)
+    q_changes: list[float] = field(default_factory=list)
+    q_errors: list[float] = field(default_factory=list)
+    policy_optimal: list[bool] = field(default_factory=list)
 
     def __len__(self) -> int:
         """Return the number of episodes recorded."""
@@ -94,10 +108,15 @@ def _run(
     with bar:
         for episode in range(episodes):
             episode_seed = seed if episode == 0 else None
+            if learn:
+                agent.start_episode()
             total, steps, cut = _run_episode(agent, env, episode_seed, max_steps, learn)
             history.returns.append(total)
             history.lengths.append(steps)
             history.truncated.append(cut)
+            if learn:
+                history.epsilons.append(agent.epsilon)
+                history.learning_rates.append(agent.episode_learning_rate)
             bar.update()
             if callback is not None and callback(episode, history):
                 break
@@ -117,6 +136,7 @@ def train(
     """Train ``agent`` on ``env`` for ``episodes`` episodes.
 
     Each step takes an epsilon-greedy action and applies one Q-learning update.
+    Before each episode the agent's schedules set its epsilon and learning rate.
 
     Args:
         agent: the agent to train, in place.
@@ -131,7 +151,8 @@ def train(
             ``episode`` counting from 0; training stops early if it returns True.
 
     Returns:
-        The per-episode returns, lengths and truncation flags.
+        The per-episode returns, lengths, truncation flags, epsilons and learning
+        rates.
     """
     return _run(agent, env, episodes, seed, max_steps, True, progress, callback)
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
+from agents.schedules import (
+    EpisodeSchedule,
+    Epsilon,
+    LearningRate,
+    VisitCount,
+    as_schedule,
+)
 from agents.spaces import discrete_size, to_index
 
 # Uniform draws are taken from the generator in blocks: one numpy call per block
@@ -23,10 +32,23 @@ def _check_rate(value: object, name: str, low_open: bool) -> float:
     if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a float in {interval}, got {value!r}")
     number = float(value)
-    in_range = (0.0 < number if low_open else 0.0 <= number) and number <= 1.0
+    in_range = (number > 0.0 if low_open else number >= 0.0) and number <= 1.0
     if not in_range:  # also rejects NaN
         raise ValueError(f"{name} must be a float in {interval}, got {value!r}")
     return number
+
+
+def _learning_rate_schedule(value: object) -> EpisodeSchedule | VisitCount:
+    if isinstance(value, VisitCount):
+        return value
+    if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
+        value = _check_rate(value, "learning_rate", True)
+    schedule = as_schedule(value, "learning_rate")
+    if schedule.bounds[1] <= 0.0:
+        raise ValueError(
+            f"learning_rate must stay in (0, 1] in every episode, got {schedule!r}"
+        )
+    return schedule
 
 
 def _check_seed(seed: object) -> int | None:
@@ -49,18 +71,33 @@ class QLearningAgent:
     ``seed``: the same seed and the same transitions give the same actions, bit for
     bit.
 
+    ``epsilon`` and ``learning_rate`` take a float or a schedule from
+    `agents.schedules`, read once per episode by `start_episode` (which `train` calls),
+    so a constant rate costs nothing extra per step. ``learning_rate`` also takes
+    `VisitCount`, a step size of ``1 / n(s, a) ** power`` per update.
+
     Spaces with a non-zero ``start`` are handled: row ``obs - obs_start`` of the
     table holds ``obs``, and column ``k`` holds action ``k + action_start``.
 
     Args:
         n_states: number of observations (rows of the Q-table).
         n_actions: number of actions (columns of the Q-table).
-        learning_rate: step size of each update, in (0, 1].
+        learning_rate: step size of each update, in (0, 1], or a schedule of it.
         discount: discount factor, in [0, 1].
-        epsilon: probability of a uniformly random action in ``act``, in [0, 1].
+        epsilon: probability of a uniformly random action in ``act``, in [0, 1], or
+            a schedule of it.
         seed: seed of the agent's random generator, or ``None`` for a fresh one.
         obs_start: the observation space's ``start``.
         action_start: the action space's ``start``.
+
+    Attributes:
+        epsilon_schedule: the schedule behind ``epsilon``.
+        learning_rate_schedule: the schedule behind ``learning_rate``, or
+            `VisitCount`.
+        visit_counts: the number of per-visit updates of each state-action pair,
+            shaped like ``q_table``; ``None`` until `VisitCount` is first used.
+        episodes_started: how many episodes `start_episode` has begun; schedules
+            read their value at this count.
     """
 
     def __init__(
@@ -68,9 +105,9 @@ class QLearningAgent:
         n_states: int,
         n_actions: int,
         *,
-        learning_rate: float = 0.1,
+        learning_rate: LearningRate = 0.1,
         discount: float = 0.9,
-        epsilon: float = 0.1,
+        epsilon: Epsilon = 0.1,
         seed: int | None = None,
         obs_start: int = 0,
         action_start: int = 0,
@@ -81,13 +118,17 @@ class QLearningAgent:
                 raise ValueError(f"{name} must be an int >= 1, got {size!r}")
         self.n_states = int(n_states)
         self.n_actions = int(n_actions)
-        self.learning_rate = _check_rate(learning_rate, "learning_rate", True)
+        self.q_table = np.zeros((self.n_states, self.n_actions), dtype=np.float64)
+        self.episodes_started = 0
+        self._largest_step = 0.0
+        self.visit_counts: NDArray[np.int64] | None = None
+        self._visits_view: memoryview | None = None
+        self.learning_rate = learning_rate
         self.discount = _check_rate(discount, "discount", False)
-        self.epsilon = _check_rate(epsilon, "epsilon", False)
+        self.epsilon = epsilon
         self.seed = _check_seed(seed)
         self.obs_start = int(obs_start)
         self.action_start = int(action_start)
-        self.q_table = np.zeros((self.n_states, self.n_actions), dtype=np.float64)
         self._rng = np.random.default_rng(self.seed)
         self._uniforms: list[float] = []
         self._next_uniform = 0
@@ -115,6 +156,69 @@ class QLearningAgent:
         )
 
     @property
+    def epsilon(self) -> float:
+        """The exploration rate in force; set a float or a schedule to change it."""
+        return self._epsilon
+
+    @epsilon.setter
+    def epsilon(self, value: Epsilon) -> None:
+        if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
+            value = _check_rate(value, "epsilon", False)
+        self.epsilon_schedule = as_schedule(value, "epsilon")
+        self._epsilon = self.epsilon_schedule(self.episodes_started)
+
+    @property
+    def learning_rate(self) -> float:
+        """The step size in force; set a float, a schedule or `VisitCount`.
+
+        Under `VisitCount` this is the step size of the latest update.
+        """
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: LearningRate) -> None:
+        schedule = _learning_rate_schedule(value)
+        self.learning_rate_schedule = schedule
+        if isinstance(schedule, VisitCount):
+            self._learning_rate = 1.0
+            if self.visit_counts is None:
+                counts = np.zeros(self._q_table.shape, dtype=np.int64)
+                self.visit_counts = counts
+                self._visits_view = counts.data.cast("B").cast("q")
+            # Chosen here, once, so that constant rates pay nothing for counting.
+            self.update = self._update_by_visits  # type: ignore[method-assign]
+            return
+        self._learning_rate = schedule(self.episodes_started)
+        # `del` rather than `self.__dict__`, which would make every attribute
+        # lookup on the hot path slower.
+        with contextlib.suppress(AttributeError):
+            del self.update
+
+    @property
+    def episode_learning_rate(self) -> float:
+        """The largest step size applied in the current episode.
+
+        Under `VisitCount`, the largest per-visit step so far (0.0 before the first
+        update); otherwise the scheduled rate in force.
+        """
+        if isinstance(self.learning_rate_schedule, VisitCount):
+            return self._largest_step
+        return self._learning_rate
+
+    def start_episode(self) -> None:
+        """Set epsilon and the learning rate of the next episode from their schedules.
+
+        Schedules count the agent's episodes, so training resumed in a second call
+        to `train` carries on where the first stopped.
+        """
+        episode = self.episodes_started
+        self._epsilon = self.epsilon_schedule(episode)
+        if not isinstance(self.learning_rate_schedule, VisitCount):
+            self._learning_rate = self.learning_rate_schedule(episode)
+        self._largest_step = 0.0
+        self.episodes_started = episode + 1
+
+    @property
     def q_table(self) -> NDArray[np.float64]:
         """The Q-values, shape ``(n_states, n_actions)``; edits in place are seen."""
         return self._q_table
@@ -130,7 +234,7 @@ class QLearningAgent:
         self._q_table = table
         # A flat view of the same memory: indexing it yields Python floats with
         # no numpy scalar overhead, and writes land in `q_table`.
-        self._q = memoryview(table).cast("B").cast("d")
+        self._q = table.data.cast("B").cast("d")
 
     def _uniform(self) -> float:
         index = self._next_uniform
@@ -153,7 +257,7 @@ class QLearningAgent:
         """
         state = self._state(obs, "obs")
         n_actions = self.n_actions
-        if not greedy and self._uniform() < self.epsilon:
+        if not greedy and self._uniform() < self._epsilon:
             return int(self._uniform() * n_actions) + self.action_start
         base = state * n_actions
         values = self._q[base : base + n_actions].tolist()
@@ -165,13 +269,14 @@ class QLearningAgent:
 
     def greedy_actions(self) -> NDArray[np.int64]:
         """Return every state's best action (the lowest one where several tie)."""
-        return np.argmax(self._q_table, axis=1) + self.action_start
+        actions: NDArray[np.int64] = np.argmax(self._q_table, axis=1)
+        return actions + self.action_start
 
     def update(
         self,
         obs: Any,
         action: Any,
-        reward: float,
+        reward: SupportsFloat,
         next_obs: Any,
         terminated: bool,
     ) -> float:
@@ -192,10 +297,59 @@ class QLearningAgent:
             base = self._state(next_obs, "next_obs") * n_actions
             target += self.discount * max(q[base : base + n_actions])
         td_error = target - q[index]
-        q[index] += self.learning_rate * td_error
+        q[index] += self._learning_rate * td_error
         if not math.isfinite(q[index]):
             raise ValueError(
                 f"update made Q[{obs}, {action}] non-finite (reward={reward!r}); "
                 f"rewards must be finite"
             )
         return td_error
+
+    def save(
+        self, path: str | os.PathLike[str], env: gym.Env[Any, Any] | None = None
+    ) -> None:
+        """Write the agent to ``path`` atomically, as ``agents.persistence`` describes.
+
+        ``env``, when given, has its id and keywords recorded beside the Q-table.
+        """
+        from agents.persistence import save_agent
+
+        save_agent(self, path, env)
+
+    @classmethod
+    def load(
+        cls, path: str | os.PathLike[str], env: gym.Env[Any, Any] | None = None
+    ) -> QLearningAgent:
+        """Load an agent written by `save`; nothing in the file is unpickled.
+
+        Args:
+            path: the saved file.
+            env: when given, the file's table must fit its spaces.
+
+        Raises:
+            agents.persistence.AgentFileError: (a ``ValueError``) if the file is
+                damaged, not a saved agent, or does not fit ``env``; the message
+                names the file and the problem.
+        """
+        from agents.persistence import load_agent
+
+        return load_agent(cls, path, env)
+
+    def _update_by_visits(
+        self,
+        obs: Any,
+        action: Any,
+        reward: SupportsFloat,
+        next_obs: Any,
+        terminated: bool,
+    ) -> float:
+        column = to_index(action, self.n_actions, self.action_start, "action")
+        index = self._state(obs, "obs") * self.n_actions + column
+        visits = self._visits_view
+        assert visits is not None  # set with the VisitCount schedule
+        visits[index] += 1
+        schedule = self.learning_rate_schedule
+        assert isinstance(schedule, VisitCount)
+        self._learning_rate = schedule.rate(visits[index])
+        self._largest_step = max(self._largest_step, self._learning_rate)
+        return QLearningAgent.update(self, obs, action, reward, next_obs, terminated)

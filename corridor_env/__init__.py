@@ -9,8 +9,15 @@ from __future__ import annotations
 import gymnasium as gym
 
 from corridor_env.corridor import Action, CorridorEnv
+from corridor_env.vector import CorridorVectorEnv
 
-__all__ = ["ENV_ID", "MAX_EPISODE_STEPS", "Action", "CorridorEnv"]
+__all__ = [
+    "ENV_ID",
+    "MAX_EPISODE_STEPS",
+    "Action",
+    "CorridorEnv",
+    "CorridorVectorEnv",
+]
 
 ENV_ID = "Corridor-v0"
 
@@ -25,6 +32,7 @@ if ENV_ID not in gym.registry:
     gym.register(
         id=ENV_ID,
         entry_point="corridor_env.corridor:CorridorEnv",
+        vector_entry_point="corridor_env.vector:CorridorVectorEnv",
         max_episode_steps=MAX_EPISODE_STEPS,
         reward_threshold=1.0,
     )

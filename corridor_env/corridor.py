@@ -32,6 +32,9 @@ DEFAULT_STEP_REWARD = 0.0
 
 Transition = tuple[float, int, float, bool]
 
+_LEFT = 0
+_RIGHT = 1
+
 
 class Action(IntEnum):
     """The two moves; their values are the env's actions."""
@@ -193,38 +196,37 @@ class CorridorEnv(gym.Env[int, int]):
         self, action: int
     ) -> tuple[int, SupportsFloat, bool, bool, dict[str, Any]]:
         """Move one cell; see the class docstring for rewards and episode end."""
-        if type(action) is not int or not 0 <= action <= 1:
+        # The hot path does plain int and float work on locals: no numpy scalars.
+        # Python's 0 and 1 are singletons, so two identity tests pass valid ints;
+        # anything else (numpy ints, bools, bad values) takes the full check.
+        if action is not _RIGHT and action is not _LEFT:
             action = check_action(action)
         position = self._position
-        if position < 0:
-            raise ResetNeeded("Cannot call step() before reset().")
-        if position == self.goal:
+        goal = self.goal
+        if not 0 <= position < goal:
+            if position < 0:
+                raise ResetNeeded("Cannot call step() before reset().")
             return self._step_in_goal()
 
-        slipped = self.slip > 0.0 and self.np_random.random() < self.slip
-        if (action == 1) != slipped:
+        slip = self.slip
+        slipped = False
+        prob = 1.0
+        if slip > 0.0:
+            slipped = self.np_random.random() < slip
+            prob = slip if slipped else 1.0 - slip
+        if action != slipped:
             position += 1
-        elif position > 0:
+        elif position:
             position -= 1
         self._position = position
-        self._steps += 1
-        terminated = position == self.goal
-        reward = self.goal_reward if terminated else self.step_reward
-        if self.render_mode == "human":
+        steps = self._steps = self._steps + 1
+        if self.render_mode is not None and self.render_mode == "human":
             self._draw_human()
-        prob = self.slip if slipped else 1.0 - self.slip
+        info = {"steps": steps, "slipped": slipped, "prob": prob}
         # Time limits come from the TimeLimit wrapper that registration adds.
-        return (
-            position,
-            reward,
-            terminated,
-            False,
-            {
-                "steps": self._steps,
-                "slipped": slipped,
-                "prob": prob,
-            },
-        )
+        if position == goal:
+            return position, self.goal_reward, True, False, info
+        return position, self.step_reward, False, False, info
 
     def _step_in_goal(self) -> tuple[int, float, bool, bool, dict[str, Any]]:
         if not self._warned_after_end:

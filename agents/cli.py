@@ -1,0 +1,414 @@
+"""The ``corridor`` command: train, evaluate and inspect a tabular Q-learning agent.
+
+    corridor train --episodes 200 --seed 0 --save agent.npz
+    corridor eval --load agent.npz --render ansi
+    corridor show --load agent.npz
+    corridor train --env FrozenLake-v1 --env-arg is_slippery=false --episodes 2000
+
+Any registered env with ``Discrete`` observation and action spaces works. The
+default env is named by its module-qualified id, which makes Gymnasium import the
+package that registers it, so this module never imports it itself.
+
+Exit codes: 0 success; 1 failure (e.g. the file cannot be written); 2 usage error or
+bad input (unknown env, bad keyword, unreadable or mismatched agent file); 130
+interrupted with Ctrl-C (``train --save`` first saves what was learned so far).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from agents.convergence import train_until_converged
+from agents.criteria import Criterion, PolicyOptimal, QChangeBelow, QWithin
+from agents.loops import History, evaluate, train
+from agents.persistence import AgentFileError, read_metadata
+from agents.q_learning import QLearningAgent
+from agents.report import format_q_table
+from agents.schedules import ExponentialDecay, LinearDecay, VisitCount
+from agents.spaces import discrete_size
+
+DEFAULT_ENV_ID = "corridor_env:Corridor-v0"
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+# Episodes summarised in the closing key=value line of `train`.
+SUMMARY_WINDOW = 100
+
+
+class UsageError(Exception):
+    """Bad input from the command line; reported with exit code 2."""
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(raw)
+    except json.JSONDecodeError:
+        return key, raw
+
+
+# Schedules on the command line: "linear:START,END,EPISODES" and so on.
+_SCHEDULES: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "linear": (LinearDecay, (float, float, int)),
+    "exp": (ExponentialDecay, (float, float, float)),
+    "visits": (VisitCount, (float,)),
+}
+SCHEDULE_HELP = (
+    "a float, linear:START,END,EPISODES, exp:START,END,FACTOR or (learning rate "
+    "only) visits:POWER"
+)
+
+
+_CRITERIA: dict[str, Callable[[float, int], Criterion]] = {
+    "policy": lambda tol, patience: PolicyOptimal(patience=patience),
+    "q-star": lambda tol, patience: QWithin(tol=tol, patience=patience),
+    "q-stable": lambda tol, patience: QChangeBelow(tol=tol, patience=patience),
+}
+
+
+def _rate(text: str) -> Any:
+    kind, sep, raw = text.partition(":")
+    try:
+        if not sep:
+            return float(text)
+        cls, types = _SCHEDULES[kind]
+        parts = raw.split(",")
+        if len(parts) != len(types):
+            raise ValueError(f"{kind} takes {len(types)} numbers")
+        return cls(*(convert(part) for convert, part in zip(types, parts, strict=True)))
+    except (KeyError, TypeError, ValueError) as err:
+        raise argparse.ArgumentTypeError(
+            f"expected {SCHEDULE_HELP}; got {text!r} ({err})"
+        ) from err
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {err}") from err
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
+    return value
+
+
+def _add_env_options(parser: argparse.ArgumentParser, default: str | None) -> None:
+    where = f"default {default}" if default else "default: the one saved in the file"
+    parser.add_argument("--env", default=default, help=f"registered env id ({where})")
+    parser.add_argument(
+        "--env-kwargs",
+        type=_json_object,
+        default={},
+        metavar="JSON",
+        help="env keywords as a JSON object, e.g. '{\"length\": 10}'",
+    )
+    parser.add_argument(
+        "--env-arg",
+        type=_key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="one env keyword (repeatable); VALUE is read as JSON, else as text",
+    )
+
+
+def _add_train(commands: Any) -> None:
+    parser = commands.add_parser(
+        "train", help="train an agent", description="Train a Q-learning agent."
+    )
+    _add_env_options(parser, DEFAULT_ENV_ID)
+    parser.add_argument("--episodes", type=int, default=200, help="(%(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="env and agent seed")
+    parser.add_argument(
+        "--learning-rate", type=_rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
+    )
+    parser.add_argument("--discount", type=float, default=0.9, help="(0.9)")
+    parser.add_argument(
+        "--epsilon", type=_rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
+    )
+    parser.add_argument(
+        "--agent-arg",
+        type=_key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other keyword of QLearningAgent, e.g. a schedule (repeatable)",
+    )
+    parser.add_argument(
+        "--until",
+        choices=sorted(_CRITERIA),
+        action="append",
+        default=[],
+        help="stop once this holds (repeatable: all must hold): policy = greedy "
+        "policy optimal, q-star = max |Q - Q*| < --tol (both need the env's model "
+        "P), q-stable = no Q change >= --tol (any env)",
+    )
+    parser.add_argument("--tol", type=float, default=1e-3, help="(%(default)s)")
+    parser.add_argument(
+        "--patience", type=int, default=20, help="episodes in a row (%(default)s)"
+    )
+    parser.add_argument("--max-steps", type=int, default=100_000, help="per episode")
+    parser.add_argument("--save", metavar="PATH", help="write the agent to PATH")
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on a terminal"
+    )
+    parser.set_defaults(run=_train)
+
+
+def _add_eval(commands: Any) -> None:
+    parser = commands.add_parser(
+        "eval", help="run a saved agent greedily", description="Evaluate greedily."
+    )
+    parser.add_argument("--load", metavar="PATH", required=True, help="saved agent")
+    _add_env_options(parser, None)
+    parser.add_argument("--episodes", type=int, default=10, help="(%(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="env seed")
+    parser.add_argument("--max-steps", type=int, default=100_000, help="per episode")
+    parser.add_argument("--render", choices=["human", "ansi"], help="draw each step")
+    parser.set_defaults(run=_eval)
+
+
+def _add_show(commands: Any) -> None:
+    parser = commands.add_parser(
+        "show",
+        help="print a saved agent's Q-table and policy",
+        description="Print the Q-table and the greedy policy of a saved agent.",
+    )
+    parser.add_argument("--load", metavar="PATH", required=True, help="saved agent")
+    _add_env_options(parser, None)
+    parser.set_defaults(run=_show)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command line: one subcommand per job."""
+    parser = argparse.ArgumentParser(
+        prog="corridor",
+        description=__doc__.split("\n\n")[0],
+        epilog="Exit codes: 0 ok, 1 failure, 2 usage or bad input, 130 interrupted.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_train(commands)
+    _add_eval(commands)
+    _add_show(commands)
+    return parser
+
+
+def _env_spec(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """Return the env id and keywords: from the options, else from the saved file."""
+    env_id, kwargs = args.env, {}
+    if env_id is None:
+        saved = read_metadata(args.load).get("env")
+        if not isinstance(saved, dict):
+            raise UsageError(f"{args.load} records no env; name one with --env")
+        env_id, kwargs = saved["id"], dict(saved["kwargs"])
+    kwargs.update(args.env_kwargs)
+    kwargs.update(dict(args.env_arg))
+    return env_id, kwargs
+
+
+def _make_env(
+    env_id: str, kwargs: dict[str, Any], render_mode: str | None = None
+) -> gym.Env[Any, Any]:
+    if render_mode is not None:
+        kwargs = {**kwargs, "render_mode": render_mode}
+    try:
+        return gym.make(env_id, **kwargs)
+    except (gym.error.Error, ModuleNotFoundError, TypeError, ValueError) as err:
+        raise UsageError(f"cannot make env {env_id!r} with {kwargs}: {err}") from err
+
+
+def _criteria(args: argparse.Namespace) -> list[Criterion]:
+    try:
+        return [_CRITERIA[name](args.tol, args.patience) for name in args.until]
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from err
+
+
+def _train(args: argparse.Namespace) -> int:
+    for name in ("episodes", "patience", "max_steps"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be >= 1")
+    env = _make_env(args.env, {**args.env_kwargs, **dict(args.env_arg)})
+    try:
+        agent = QLearningAgent.from_env(
+            env,
+            learning_rate=args.learning_rate,
+            discount=args.discount,
+            epsilon=args.epsilon,
+            seed=args.seed,
+            **dict(args.agent_arg),
+        )
+    except (TypeError, ValueError) as err:
+        raise UsageError(str(err)) from err
+    criteria = _criteria(args)
+    print(f"training env={args.env} episodes={args.episodes} seed={args.seed}")
+    sys.stdout.flush()
+    done: list[int] = []
+
+    def count(episode: int, history: History) -> None:
+        done[:] = [episode + 1]
+
+    options = {
+        "seed": args.seed,
+        "max_steps": args.max_steps,
+        "progress": not args.no_progress,
+        "callback": count,
+    }
+    try:
+        if criteria:
+            result = train_until_converged(
+                agent, env, args.episodes, criteria=criteria, **options
+            )
+            history, verdict = result.history, result.summary()
+        else:
+            history, verdict = train(agent, env, args.episodes, **options), None
+    except KeyboardInterrupt:
+        episodes = done[0] if done else 0
+        print(f"\ninterrupted after {episodes} episodes", file=sys.stderr)
+        if args.save:
+            agent.save(args.save, env)
+            print(f"saved what was learned so far to {args.save}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (TypeError, ValueError) as err:
+        if done:  # raised mid-run: a fault, not bad input
+            raise
+        raise UsageError(str(err)) from err
+    _report_training(args, agent, env, history, verdict)
+    return EXIT_OK
+
+
+def _report_training(
+    args: argparse.Namespace,
+    agent: QLearningAgent,
+    env: gym.Env[Any, Any],
+    history: History,
+    verdict: str | None,
+) -> None:
+    recent = slice(-SUMMARY_WINDOW, None)
+    print(
+        f"episodes={len(history)} "
+        f"mean_return={np.mean(history.returns[recent]):.3f} "
+        f"mean_length={np.mean(history.lengths[recent]):.1f} "
+        f"(last {min(SUMMARY_WINDOW, len(history))})"
+    )
+    if verdict is not None:
+        print(verdict)
+    greedy = evaluate(agent, env, 1, seed=args.seed, max_steps=args.max_steps)
+    print(f"greedy_return={greedy.returns[0]} greedy_length={greedy.lengths[0]}")
+    if args.save:
+        agent.save(args.save, env)
+        print(f"saved={args.save}")
+
+
+class _PrintFrames(gym.Wrapper[Any, Any, Any, Any]):
+    """Print the env's ``ansi`` frame after every reset and step."""
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        result = self.env.reset(**kwargs)
+        print(self.env.render())
+        return result
+
+    def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
+        result = self.env.step(action)
+        print(self.env.render())
+        return result
+
+
+def _eval(args: argparse.Namespace) -> int:
+    if args.episodes < 1 or args.max_steps < 1:
+        raise UsageError("--episodes and --max-steps must be >= 1")
+    env_id, kwargs = _env_spec(args)
+    env = _make_env(env_id, kwargs, args.render)
+    agent = QLearningAgent.load(args.load, env)
+    if args.render == "ansi":
+        env = _PrintFrames(env)
+    history = evaluate(
+        agent, env, args.episodes, seed=args.seed, max_steps=args.max_steps
+    )
+    env.close()
+    for episode in range(len(history)):
+        print(
+            f"episode={episode + 1} return={history.returns[episode]} "
+            f"length={history.lengths[episode]} "
+            f"truncated={history.truncated[episode]}"
+        )
+    print(
+        f"env={env_id} episodes={len(history)} "
+        f"mean_return={np.mean(history.returns):.3f} "
+        f"mean_length={np.mean(history.lengths):.1f}"
+    )
+    return EXIT_OK
+
+
+def _policy_row(env: gym.Env[Any, Any], agent: QLearningAgent) -> str | None:
+    """Draw the greedy policy as arrows under a one-line ``ansi`` frame, if any.
+
+    Only envs that render as one character per state and publish a toy-text model
+    ``P[state][action] -> [(prob, next_state, reward, terminated), ...]`` qualify;
+    an arrow points to the greedy action's likeliest next state, and states where
+    every action ends the episode keep their frame character.
+    """
+    model = getattr(env.unwrapped, "P", None)
+    env.reset(seed=0)
+    frame = env.render()
+    if model is None or not isinstance(frame, str) or len(frame) != agent.n_states:
+        return None
+    arrows = []
+    for index, action in enumerate(agent.greedy_actions()):
+        state = index + agent.obs_start
+        outcomes = model[state]
+        if all(o[3] and o[1] == state for a in outcomes for o in outcomes[a]):
+            arrows.append(frame[index])
+            continue
+        target = max(outcomes[int(action)], key=lambda outcome: outcome[0])[1]
+        arrows.append(">" if target > state else "<" if target < state else ".")
+    return f"{frame}\n{''.join(arrows)}"
+
+
+def _show(args: argparse.Namespace) -> int:
+    env_id, kwargs = _env_spec(args)
+    env = _make_env(env_id, kwargs, "ansi")
+    agent = QLearningAgent.load(args.load, env)
+    n_actions, action_start = discrete_size(env.action_space, "action_space")
+    names = [f"a={action}" for action in range(action_start, action_start + n_actions)]
+    print(f"env={env_id} {json.dumps(kwargs, sort_keys=True)}")
+    print(format_q_table(agent.q_table, names))
+    drawing = _policy_row(env, agent)
+    print("greedy policy:")
+    if drawing is not None:
+        print(drawing)
+    else:
+        print(" ".join(str(action) for action in agent.greedy_actions()))
+    env.close()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``corridor`` command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except (UsageError, AgentFileError, FileNotFoundError) as err:
+        print(f"corridor {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as err:
+        print(f"corridor {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print(f"\ncorridor {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

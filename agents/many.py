@@ -1,0 +1,343 @@
+"""Many independent tabular Q-learners, trained in lockstep on a vector env.
+
+Agent ``k`` owns Q-table ``k`` and acts in sub-env ``k`` of the vector env; one array
+operation acts for, or updates, all of them at once. Each agent follows the rules of
+`QLearningAgent` (epsilon-greedy, uniform tie-breaking, the same update), so ``K``
+agents here are, in distribution, ``K`` separate `QLearningAgent` runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from gymnasium.vector import AutoresetMode, VectorEnv
+from numpy.typing import ArrayLike, NDArray
+
+from agents.spaces import discrete_size
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+
+
+def _check_count(value: object, name: str, minimum: int) -> int:
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _check_rates(value: ArrayLike, name: str, n_agents: int, low_open: bool) -> Floats:
+    """Return ``value`` as ``n_agents`` floats in (0, 1] or [0, 1], or raise."""
+    interval = "(0, 1]" if low_open else "[0, 1]"
+    allowed = f"a float in {interval} or an array of {n_agents} of them"
+    rates = np.asarray(value)
+    if rates.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be {allowed}, got {value!r}")
+    if rates.shape not in ((), (n_agents,)):
+        raise ValueError(f"{name} must be {allowed}, got shape {rates.shape}")
+    per_agent: Floats = np.full(n_agents, rates, dtype=np.float64)
+    low_ok = per_agent > 0.0 if low_open else per_agent >= 0.0
+    if not np.all(low_ok & (per_agent <= 1.0)):  # also rejects NaN
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return per_agent
+
+
+@dataclass
+class ManyHistory:
+    """What each agent's episodes came to, one array entry per agent.
+
+    Attributes:
+        episodes: episodes each agent finished (terminated or truncated).
+        last_returns: the undiscounted return of each agent's latest finished
+            episode; NaN where none has finished.
+        last_lengths: the length of that episode; 0 where none has finished.
+        steps: steps taken by every agent.
+    """
+
+    episodes: Ints
+    last_returns: Floats
+    last_lengths: Ints
+    steps: int
+
+
+class ManyQLearning:
+    """``n_agents`` independent tabular Q-learners updated with array operations.
+
+    Each hyperparameter is one float for every agent, or an array with one value per
+    agent, to sweep a grid in a single run. All randomness comes from one generator
+    seeded with ``seed``; agents draw independently of each other.
+
+    Args:
+        n_agents: number of agents (Q-tables).
+        n_states: number of observations (rows of each Q-table).
+        n_actions: number of actions (columns of each Q-table).
+        learning_rate: step size of each update, in (0, 1].
+        discount: discount factor, in [0, 1].
+        epsilon: probability of a uniformly random action in ``act``, in [0, 1].
+        seed: seed of the generator, or ``None`` for a fresh one.
+        obs_start: the observation space's ``start``.
+        action_start: the action space's ``start``.
+    """
+
+    def __init__(
+        self,
+        n_agents: int,
+        n_states: int,
+        n_actions: int,
+        *,
+        learning_rate: ArrayLike = 0.1,
+        discount: ArrayLike = 0.9,
+        epsilon: ArrayLike = 0.1,
+        seed: int | None = None,
+        obs_start: int = 0,
+        action_start: int = 0,
+    ) -> None:
+        """Build ``n_agents`` zero Q-tables; see the class docstring."""
+        self.n_agents = _check_count(n_agents, "n_agents", 1)
+        self.n_states = _check_count(n_states, "n_states", 1)
+        self.n_actions = _check_count(n_actions, "n_actions", 1)
+        self.learning_rate = _check_rates(
+            learning_rate, "learning_rate", n_agents, True
+        )
+        self.discount = _check_rates(discount, "discount", n_agents, False)
+        self.epsilon = _check_rates(epsilon, "epsilon", n_agents, False)
+        if seed is not None:
+            seed = _check_count(seed, "seed", 0)
+        self.obs_start = int(obs_start)
+        self.action_start = int(action_start)
+        self.q_tables = np.zeros((n_agents, n_states, n_actions), dtype=np.float64)
+        self._rng = np.random.default_rng(seed)
+        # Agent k's table starts at this index of the tables seen as one flat array.
+        self._first_offset = np.arange(n_agents, dtype=np.int64) * n_states * n_actions
+        # Factors that map a uniform below (above) epsilon to a uniform in [0, 1).
+        epsilon = self.epsilon
+        self._below_scale = np.divide(
+            1.0, epsilon, where=epsilon > 0.0, out=np.ones(self.n_agents)
+        )
+        self._above_scale = np.divide(
+            1.0, 1.0 - epsilon, where=epsilon < 1.0, out=np.ones(self.n_agents)
+        )
+
+    @classmethod
+    def from_vector_env(
+        cls, env: VectorEnv[Any, Any, Any], **kwargs: Any
+    ) -> ManyQLearning:
+        """Build one agent per sub-env of ``env``, sized for its single spaces.
+
+        Args:
+            env: a vector env with ``Discrete`` single observation and action spaces.
+            **kwargs: the keyword hyperparameters of the constructor.
+
+        Raises:
+            TypeError: if either single space is not ``Discrete``.
+        """
+        n_states, obs_start = discrete_size(
+            env.single_observation_space, "single_observation_space"
+        )
+        n_actions, action_start = discrete_size(
+            env.single_action_space, "single_action_space"
+        )
+        return cls(
+            env.num_envs,
+            n_states,
+            n_actions,
+            obs_start=obs_start,
+            action_start=action_start,
+            **kwargs,
+        )
+
+    def _offsets(self, obs: ArrayLike, name: str) -> Ints:
+        """Return the flat index of ``Q[agent, obs[agent], 0]`` for every agent."""
+        states = np.asarray(obs)
+        if states.shape != (self.n_agents,) or states.dtype.kind not in "iu":
+            raise ValueError(
+                f"{name} must be an integer array of shape ({self.n_agents},), got "
+                f"{states.dtype} of shape {states.shape}"
+            )
+        low, high = self.obs_start, self.obs_start + self.n_states - 1
+        if states.min() < low or states.max() > high:
+            raise ValueError(f"{name} must hold ints in [{low}, {high}], got {obs!r}")
+        offsets = (states - self.obs_start) * self.n_actions
+        offsets += self._first_offset
+        return offsets
+
+    def _columns(self, offsets: Ints) -> list[Floats]:
+        # One array per action rather than an (agents, actions) block: reductions
+        # across a short last axis are several times slower than elementwise ops.
+        flat = self.q_tables.reshape(-1)
+        return [flat.take(offsets + column) for column in range(self.n_actions)]
+
+    def act(self, obs: ArrayLike, greedy: bool = False) -> Ints:
+        """Return one action per agent: epsilon-greedy, or greedy if ``greedy``.
+
+        Tied best actions are chosen among uniformly, as `QLearningAgent` does.
+        """
+        return self._act(self._offsets(obs, "obs"), greedy) + self.action_start
+
+    def _act(self, offsets: Ints, greedy: bool) -> Ints:
+        columns = self._columns(offsets)
+        best = columns[0].copy()
+        for values in columns[1:]:
+            np.maximum(best, values, out=best)
+        is_best = [values == best for values in columns]
+        ties = np.sum(is_best, axis=0, dtype=np.int64)
+
+        # One uniform per agent decides everything: below epsilon, u / epsilon is
+        # a fresh uniform that picks the random action; above it, the rescaled
+        # (u - epsilon) / (1 - epsilon) picks among the tied best actions.
+        uniforms = self._rng.random(self.n_agents)
+        explore = None
+        choices = ties
+        if not greedy:
+            explore = uniforms < self.epsilon
+            above = (uniforms - self.epsilon) * self._above_scale
+            uniforms = np.where(explore, uniforms * self._below_scale, above)
+            choices = np.where(explore, self.n_actions, ties)
+        picks = (uniforms * choices).astype(np.int64)
+        # Rounding can carry a uniform just below 1 up to 1.0.
+        np.minimum(picks, choices - 1, out=picks)
+
+        # The picks-th best action: count the best ones seen so far, column by column.
+        seen = is_best[0].astype(np.int64)
+        actions = np.zeros(self.n_agents, dtype=np.int64)
+        for column in range(1, self.n_actions):
+            hit = np.equal(seen, picks)
+            hit &= is_best[column]
+            actions += column * hit if column > 1 else hit
+            seen += is_best[column]
+        if explore is not None:
+            actions = np.where(explore, picks, actions)
+        return actions
+
+    def update(
+        self,
+        obs: ArrayLike,
+        actions: ArrayLike,
+        rewards: ArrayLike,
+        next_obs: ArrayLike,
+        terminated: ArrayLike,
+        learn: ArrayLike | None = None,
+    ) -> Floats:
+        """Apply one Q-learning step per agent and return the TD errors.
+
+        As in `QLearningAgent.update`, the target is the reward alone where
+        ``terminated`` and bootstraps from ``next_obs`` elsewhere, truncated steps
+        included. Agents where ``learn`` is False are left as they are (their TD
+        error is still returned).
+        """
+        columns = np.asarray(actions) - self.action_start
+        if columns.min() < 0 or columns.max() >= self.n_actions:
+            raise ValueError(
+                f"actions must hold ints in [{self.action_start}, "
+                f"{self.action_start + self.n_actions - 1}], got {actions!r}"
+            )
+        offsets = self._offsets(obs, "obs")
+        next_offsets = self._offsets(next_obs, "next_obs")
+        ended = np.asarray(terminated, dtype=np.bool_)
+        return self._update(offsets, columns, rewards, next_offsets, ended, learn)
+
+    def _update(
+        self,
+        offsets: Ints,
+        columns: Ints,
+        rewards: ArrayLike,
+        next_offsets: Ints,
+        terminated: NDArray[np.bool_],
+        learn: ArrayLike | None,
+    ) -> Floats:
+        next_columns = self._columns(next_offsets)
+        best_next = next_columns[0]
+        for values in next_columns[1:]:
+            np.maximum(best_next, values, out=best_next)
+        # The same operations, in the same order, as `QLearningAgent.update`.
+        bootstrap = np.multiply(self.discount, best_next, out=best_next)
+        bootstrap[terminated] = 0.0
+        index = offsets + columns
+        flat = self.q_tables.reshape(-1)
+        values = flat.take(index)
+        td_errors = np.add(rewards, bootstrap, dtype=np.float64)
+        td_errors -= values
+        steps = self.learning_rate * td_errors
+        if learn is not None:
+            steps *= np.asarray(learn, dtype=np.bool_)
+        values += steps
+        if not np.all(np.isfinite(values)):
+            raise ValueError("update made a Q-value non-finite; rewards must be finite")
+        flat[index] = values
+        return td_errors
+
+
+def train_many(
+    agents: ManyQLearning,
+    env: VectorEnv[Any, Any, Any],
+    steps: int,
+    *,
+    seed: int | None = None,
+) -> ManyHistory:
+    """Train every agent on its own sub-env of ``env`` for ``steps`` steps.
+
+    Args:
+        agents: the agents, one per sub-env, trained in place.
+        env: a vector env with next-step autoreset (Gymnasium's default) whose
+            single spaces suit ``agents``.
+        steps: steps each agent takes, an int >= 0.
+        seed: passed to ``env.reset``.
+
+    Returns:
+        Each agent's finished episodes and its latest episode's return and length.
+
+    Raises:
+        ValueError: if ``env`` does not autoreset on the next step, or its number of
+            sub-envs differs from the number of agents.
+    """
+    steps = _check_count(steps, "steps", 0)
+    mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
+    if mode != AutoresetMode.NEXT_STEP:
+        raise ValueError(f"env must autoreset in NEXT_STEP mode, got {mode}")
+    if env.num_envs != agents.n_agents:
+        raise ValueError(
+            f"env must have one sub-env per agent ({agents.n_agents}), "
+            f"got num_envs={env.num_envs}"
+        )
+    history = ManyHistory(
+        episodes=np.zeros(agents.n_agents, dtype=np.int64),
+        last_returns=np.full(agents.n_agents, np.nan),
+        last_lengths=np.zeros(agents.n_agents, dtype=np.int64),
+        steps=steps,
+    )
+    returns = np.zeros(agents.n_agents)
+    lengths = np.zeros(agents.n_agents, dtype=np.int64)
+    obs, _ = env.reset(seed=seed)
+    offsets = agents._offsets(obs, "obs")
+    # The step after an episode ends only resets that sub-env: nothing to learn.
+    learning = np.ones(agents.n_agents, dtype=np.bool_)
+    for _ in range(steps):
+        columns = agents._act(offsets, greedy=False)
+        actions = columns + agents.action_start if agents.action_start else columns
+        next_obs, rewards, terminated, truncated, _ = env.step(actions)
+        next_offsets = agents._offsets(next_obs, "next_obs")
+        agents._update(offsets, columns, rewards, next_offsets, terminated, learning)
+        returns += rewards
+        lengths += learning
+        np.logical_or(terminated, truncated, out=learning)
+        if learning.any():
+            _finish(history, returns, lengths, learning)
+        np.logical_not(learning, out=learning)
+        offsets = next_offsets
+    return history
+
+
+def _finish(
+    history: ManyHistory, returns: Floats, lengths: Ints, ended: NDArray[np.bool_]
+) -> None:
+    history.episodes += ended
+    history.last_returns[:] = np.where(ended, returns, history.last_returns)
+    history.last_lengths[:] = np.where(ended, lengths, history.last_lengths)
+    # Multiplying by the mask beats a masked write when the mask is scattered.
+    running = ~ended
+    returns *= running
+    lengths *= running

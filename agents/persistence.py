@@ -1,0 +1,399 @@
+"""Saving a Q-learning agent to a file and loading it back, without pickle.
+
+A saved agent is an ``.npz`` archive (a zip file) holding plain arrays and one JSON
+member, readable with ``unzip -p agent.npz metadata.json``:
+
+- ``q_table.npy``: the Q-values, ``float64`` of shape ``(n_states, n_actions)``;
+- ``rng_uniforms.npy``: the agent's block of pre-drawn uniforms, so that a loaded
+  agent continues the random stream exactly where the saved one stopped;
+- ``visit_counts.npy``: ``int64`` updates per state-action pair, only when the
+  learning rate follows `agents.schedules.VisitCount`;
+- ``metadata.json``: the file format and version, the table's shape, the
+  constructor's keyword hyperparameters (schedules as ``{"schedule": name, ...}``
+  with their fields), the schedules' progress, the generator's seed and state, the
+  env's id and keywords when known, and the versions that wrote the file.
+
+Loading uses ``numpy.load(..., allow_pickle=False)`` and never executes anything
+from the file. Writing goes to a temporary file in the same folder, which is
+flushed, synced and then renamed over the target, so a crash mid-save leaves any
+previous file intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import inspect
+import json
+import os
+import platform
+import tempfile
+import zipfile
+from importlib import metadata as package_metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+import numpy as np
+
+from agents import schedules
+from agents.spaces import discrete_size
+
+if TYPE_CHECKING:
+    from agents.q_learning import QLearningAgent
+
+FORMAT = "corridor-rl/q-learning-agent"
+FORMAT_VERSION = 1
+PACKAGE = "corridor-rl"
+
+_Q_TABLE = "q_table"
+_UNIFORMS = "rng_uniforms"
+_VISITS = "visit_counts"
+_METADATA = "metadata.json"
+# Constructor keywords that describe the table's layout rather than how it learns;
+# they are saved under "shape" and checked against the env on load.
+_LAYOUT_KEYWORDS = ("obs_start", "action_start", "seed")
+
+
+class AgentFileError(ValueError):
+    """A saved agent that cannot be loaded; the message names the file and why."""
+
+
+def save_agent(
+    agent: QLearningAgent, path: str | os.PathLike[str], env: gym.Env[Any, Any] | None
+) -> None:
+    """Write ``agent`` to ``path`` atomically; see the module docstring.
+
+    Args:
+        agent: the agent to save.
+        path: the file to write, replaced if it exists. No suffix is added.
+        env: the env the agent learned, whose id and keywords are recorded so that
+            the command line can rebuild it; ``None`` records no env.
+
+    Raises:
+        TypeError: if a hyperparameter or env keyword cannot be written as JSON.
+        OSError: if the file cannot be written; any previous file is left as it was.
+    """
+    target = Path(path)
+    text = json.dumps(_metadata(agent, env), indent=2, sort_keys=True)
+    arrays: dict[str, np.ndarray] = {
+        _Q_TABLE: agent.q_table,
+        _UNIFORMS: np.asarray(agent._uniforms, dtype=np.float64),
+    }
+    if agent.visit_counts is not None:
+        arrays[_VISITS] = agent.visit_counts
+    handle, temp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            _write_archive(file, text, arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    _sync_folder(target.parent)
+
+
+def _write_archive(file: Any, text: str, arrays: dict[str, np.ndarray]) -> None:
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(_METADATA, text)
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk; Windows cannot
+    # open a folder for this, and there the rename is as durable as it gets.
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _metadata(agent: QLearningAgent, env: gym.Env[Any, Any] | None) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "agent": type(agent).__name__,
+        "shape": {
+            "n_states": agent.n_states,
+            "n_actions": agent.n_actions,
+            "obs_start": agent.obs_start,
+            "action_start": agent.action_start,
+        },
+        "hyperparameters": _hyperparameters(agent),
+        "progress": {
+            "episodes_started": agent.episodes_started,
+            "epsilon": agent.epsilon,
+            "learning_rate": agent.learning_rate,
+        },
+        "rng": {
+            "seed": agent.seed,
+            "state": agent._rng.bit_generator.state,
+            "next_uniform": agent._next_uniform,
+        },
+        "env": None if env is None else _env_record(env),
+        "versions": {
+            PACKAGE: _version(PACKAGE),
+            "gymnasium": gym.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+
+
+def _hyperparameters(agent: QLearningAgent) -> dict[str, Any]:
+    """Read every keyword-only constructor argument back from the agent.
+
+    A hyperparameter given as a schedule is read from ``<name>_schedule``, since the
+    attribute of the plain name holds the value in force.
+    """
+    values = {}
+    for name, parameter in inspect.signature(type(agent)).parameters.items():
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
+            continue
+        if name in _LAYOUT_KEYWORDS:
+            continue
+        value = getattr(agent, f"{name}_schedule", getattr(agent, name))
+        values[name] = _encode(value, f"hyperparameter {name!r}")
+    return values
+
+
+def _encode(value: Any, what: str) -> Any:
+    if isinstance(value, schedules.Constant):
+        return value.value
+    from_schedules = type(value).__module__ == schedules.__name__
+    if (
+        from_schedules
+        and dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+    ):
+        return {"schedule": type(value).__name__, **dataclasses.asdict(value)}
+    return _json_value(value, what)
+
+
+def _decode(value: Any) -> Any:
+    """Rebuild a schedule saved by `_encode`; only `agents.schedules` classes."""
+    if not isinstance(value, dict) or "schedule" not in value:
+        return value
+    fields = dict(value)
+    kind = fields.pop("schedule")
+    cls = getattr(schedules, str(kind), None)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise ValueError(
+            f"schedule must name a class of agents.schedules, got {kind!r}"
+        )
+    return cls(**fields)
+
+
+def _env_record(env: gym.Env[Any, Any]) -> dict[str, Any] | None:
+    spec = env.spec
+    if spec is None:
+        return None
+    kwargs = {k: v for k, v in spec.kwargs.items() if k != "render_mode"}
+    return {
+        "id": qualified_env_id(spec),
+        "kwargs": _json_value(kwargs, "env keywords"),
+    }
+
+
+def qualified_env_id(spec: gym.envs.registration.EnvSpec) -> str:
+    """Return an id that ``gym.make`` resolves in a process that imported nothing.
+
+    Ids registered outside Gymnasium get the top-level package of their entry point
+    as a module prefix (``"corridor_env:Corridor-v0"``), which ``gym.make`` imports
+    first. This assumes, as is the custom, that importing that package registers
+    the id.
+    """
+    entry_point = spec.entry_point
+    if ":" in spec.id or not isinstance(entry_point, str):
+        return spec.id
+    package = entry_point.split(":")[0].split(".")[0]
+    return spec.id if package == "gymnasium" else f"{package}:{spec.id}"
+
+
+def _json_value(value: Any, what: str) -> Any:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise TypeError(
+            f"{what} must be JSON numbers, strings, booleans, lists or dicts to be "
+            f"saved, got {value!r}"
+        ) from err
+    return value
+
+
+def _version(package: str) -> str | None:
+    try:
+        return package_metadata.version(package)
+    except package_metadata.PackageNotFoundError:
+        return None
+
+
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Return the metadata of the agent saved at ``path``, checking its format.
+
+    Raises:
+        AgentFileError: if the file is not a readable saved agent.
+        FileNotFoundError: if there is no file at ``path``.
+    """
+    with _open(path) as archive:
+        return _checked_metadata(path, archive)
+
+
+def load_agent(
+    cls: type[QLearningAgent],
+    path: str | os.PathLike[str],
+    env: gym.Env[Any, Any] | None,
+) -> QLearningAgent:
+    """Rebuild the agent saved at ``path``; see `QLearningAgent.load`."""
+    with _open(path) as archive:
+        meta = _checked_metadata(path, archive)
+        q_table = _array(path, archive, _Q_TABLE, np.float64)
+        uniforms = _array(path, archive, _UNIFORMS, np.float64)
+        visits = None
+        if _VISITS in archive.files:
+            visits = _array(path, archive, _VISITS, np.int64)
+    shape = meta["shape"]
+    if env is not None:
+        _check_env(path, shape, env)
+    try:
+        agent = cls(
+            shape["n_states"],
+            shape["n_actions"],
+            obs_start=shape["obs_start"],
+            action_start=shape["action_start"],
+            seed=meta["rng"]["seed"],
+            **{k: _decode(v) for k, v in meta["hyperparameters"].items()},
+        )
+        agent.q_table = q_table
+        _restore_progress(agent, meta["progress"], visits)
+        _restore_rng(agent, meta["rng"], uniforms)
+    except (TypeError, ValueError, KeyError) as err:
+        raise AgentFileError(f"{path}: cannot rebuild the agent: {err}") from err
+    return agent
+
+
+def _open(path: str | os.PathLike[str]) -> Any:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except ValueError as err:
+        # numpy's own message here suggests unpickling, which a loader must not do.
+        raise AgentFileError(
+            f"{path}: not a saved agent: not an .npz archive, and nothing in it was "
+            f"executed"
+        ) from err
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise AgentFileError(
+            f"{path}: not a saved agent (expected an .npz archive): {err}"
+        ) from err
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise AgentFileError(f"{path}: not a saved agent: it holds a single array")
+    return archive
+
+
+def _member(path: str | os.PathLike[str], archive: Any, name: str) -> Any:
+    if name not in archive.files:
+        raise AgentFileError(f"{path}: damaged or not a saved agent: no {name!r}")
+    try:
+        return archive[name]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise AgentFileError(f"{path}: damaged: cannot read {name!r}: {err}") from err
+
+
+def _checked_metadata(path: str | os.PathLike[str], archive: Any) -> dict[str, Any]:
+    raw = _member(path, archive, _METADATA)
+    try:
+        meta = json.loads(bytes(raw).decode("utf-8"))
+    except (TypeError, ValueError) as err:
+        raise AgentFileError(f"{path}: damaged: unreadable metadata: {err}") from err
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise AgentFileError(f"{path}: not a saved agent: format is not {FORMAT!r}")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise AgentFileError(
+            f"{path}: format_version must be an int in [1, {FORMAT_VERSION}], got "
+            f"{version!r}; a newer corridor-rl wrote it"
+        )
+    for key in ("shape", "hyperparameters", "progress", "rng"):
+        if not isinstance(meta.get(key), dict):
+            raise AgentFileError(f"{path}: damaged: metadata has no {key!r} object")
+    return meta
+
+
+def _array(
+    path: str | os.PathLike[str], archive: Any, name: str, dtype: type[np.generic]
+) -> np.ndarray:
+    array = _member(path, archive, name)
+    if not isinstance(array, np.ndarray) or array.dtype != dtype:
+        raise AgentFileError(
+            f"{path}: damaged: {name!r} must be a {np.dtype(dtype).name} array, got "
+            f"{getattr(array, 'dtype', type(array).__name__)}"
+        )
+    return array
+
+
+def _check_env(
+    path: str | os.PathLike[str], shape: dict[str, Any], env: gym.Env[Any, Any]
+) -> None:
+    saved = (
+        (shape.get("n_states"), shape.get("obs_start")),
+        (shape.get("n_actions"), shape.get("action_start")),
+    )
+    found = (
+        discrete_size(env.observation_space, "observation_space"),
+        discrete_size(env.action_space, "action_space"),
+    )
+    if saved != found:
+        (n_states, obs_start), (n_actions, action_start) = saved
+        raise AgentFileError(
+            f"{path}: the saved agent does not fit this env: it has "
+            f"{n_states} states from {obs_start} and {n_actions} actions from "
+            f"{action_start}, the env has observation_space {env.observation_space} "
+            f"and action_space {env.action_space}"
+        )
+
+
+def _restore_progress(
+    agent: QLearningAgent, progress: dict[str, Any], visits: np.ndarray | None
+) -> None:
+    """Put the schedules back where they were: episode count, values, visits."""
+    episodes = progress.get("episodes_started")
+    if not isinstance(episodes, int) or episodes < 0:
+        raise ValueError(f"episodes_started must be an int >= 0, got {episodes!r}")
+    agent.episodes_started = episodes
+    agent._epsilon = float(progress["epsilon"])
+    agent._learning_rate = float(progress["learning_rate"])
+    if (visits is None) != (agent.visit_counts is None):
+        raise ValueError("visit_counts must be saved exactly when VisitCount is used")
+    if visits is not None and agent.visit_counts is not None:
+        if visits.shape != agent.visit_counts.shape or np.any(visits < 0):
+            raise ValueError(
+                f"visit_counts must be >= 0 with shape {agent.visit_counts.shape}"
+            )
+        # Copied into the agent's own array: its update reads it through a view.
+        agent.visit_counts[...] = visits
+
+
+def _restore_rng(
+    agent: QLearningAgent, rng: dict[str, Any], uniforms: np.ndarray
+) -> None:
+    next_uniform = rng.get("next_uniform")
+    if uniforms.ndim != 1 or not (
+        isinstance(next_uniform, int) and 0 <= next_uniform <= len(uniforms)
+    ):
+        raise ValueError(
+            f"next_uniform must be an int in [0, {len(uniforms)}], got {next_uniform!r}"
+        )
+    agent._rng.bit_generator.state = rng["state"]
+    agent._uniforms = uniforms.tolist()
+    agent._next_uniform = next_uniform

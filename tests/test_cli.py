@@ -1,0 +1,284 @@
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from agents import QLearningAgent
+from agents.cli import (
+    DEFAULT_ENV_ID,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+    main,
+)
+from agents.persistence import read_metadata
+
+SEED = 0
+
+
+def run(capsys, *argv):
+    code = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def saved(tmp_path, capsys):
+    path = tmp_path / "agent.npz"
+    code, out, _ = run(capsys, "train", "--episodes", 60, "--save", path)
+    assert code == EXIT_OK, out
+    return path
+
+
+def test_train_prints_summary_and_saves(capsys, tmp_path):
+    path = tmp_path / "agent.npz"
+    code, out, _ = run(
+        capsys, "train", "--episodes", 60, "--seed", SEED, "--save", path
+    )
+
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[0] == f"training env={DEFAULT_ENV_ID} episodes=60 seed=0"
+    assert lines[1].startswith("episodes=60 mean_return=1.000 ")
+    assert lines[2] == "greedy_return=1.0 greedy_length=5"
+    assert lines[3] == f"saved={path}"
+    meta = read_metadata(path)
+    assert meta["env"] == {"id": DEFAULT_ENV_ID, "kwargs": {}}
+    assert meta["rng"]["seed"] == SEED
+
+
+def test_train_is_reproducible(capsys, tmp_path):
+    paths = [tmp_path / "a.npz", tmp_path / "b.npz"]
+    for path in paths:
+        run(capsys, "train", "--episodes", 30, "--seed", 4, "--save", path)
+    tables = [QLearningAgent.load(path).q_table for path in paths]
+    np.testing.assert_array_equal(*tables)
+
+
+def test_train_passes_env_keywords_both_ways(capsys, tmp_path):
+    path = tmp_path / "agent.npz"
+    argv = ["train", "--env-kwargs", '{"length": 9, "slip": 0.5}']
+    argv += ["--env-arg", "slip=0", "--env-arg", "start=random", "--save", path]
+    code, out, _ = run(capsys, *argv, "--episodes", 5)
+
+    assert code == EXIT_OK
+    kwargs = read_metadata(path)["env"]["kwargs"]
+    assert kwargs == {"length": 9, "slip": 0, "start": "random"}
+    assert QLearningAgent.load(path).q_table.shape == (9, 2)
+
+
+def test_train_until_policy_and_values_converge(capsys):
+    argv = ["train", "--until", "policy", "--until", "q-star", "--tol", "0.01"]
+    code, out, _ = run(capsys, *argv, "--episodes", 5000, "--patience", 5)
+
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    episodes = int(lines[1].split()[0].removeprefix("episodes="))
+    assert 5 < episodes < 5000
+    assert lines[2].startswith(f"converged at episode {episodes} (greedy policy")
+
+
+def test_train_until_reports_a_budget_too_small(capsys):
+    argv = ["train", "--until", "q-star", "--tol", "1e-6", "--episodes", 3]
+    code, out, _ = run(capsys, *argv)
+
+    assert code == EXIT_OK
+    assert "did not converge within 3 episodes" in out
+
+
+def test_train_until_q_star_refuses_discount_one(capsys):
+    code, _, err = run(capsys, "train", "--until", "q-star", "--discount", 1)
+    assert code == EXIT_USAGE
+    assert "needs the agent's discount < 1, got 1.0" in err
+
+
+def test_train_works_on_frozen_lake(capsys, tmp_path):
+    path = tmp_path / "lake.npz"
+    argv = ["train", "--env", "FrozenLake-v1", "--env-arg", "is_slippery=false"]
+    code, out, _ = run(capsys, *argv, "--episodes", 3000, "--save", path)
+
+    assert code == EXIT_OK
+    assert "greedy_return=1.0 greedy_length=6" in out
+    code, out, _ = run(capsys, "eval", "--load", path, "--episodes", 2)
+    assert code == EXIT_OK
+    assert "mean_return=1.000 mean_length=6.0" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--env", "NoSuchEnv-v0"], "cannot make env 'NoSuchEnv-v0'"),
+        (["--env", "CartPole-v1"], "needs a Discrete observation_space"),
+        (["--env-arg", "length=1"], "length must be an int >= 2, got 1"),
+        (["--epsilon", "2"], r"epsilon must be a float in \[0, 1\], got 2.0"),
+        (["--agent-arg", "colour=red"], "unexpected keyword argument 'colour'"),
+        (["--episodes", "0"], "--episodes must be >= 1"),
+    ],
+    ids=[
+        "unknown-env",
+        "box-space",
+        "bad-env-value",
+        "bad-epsilon",
+        "bad-agent-arg",
+        "no-episodes",
+    ],
+)
+def test_train_bad_input_exits_2_with_message(capsys, argv, message):
+    code, _, err = run(capsys, "train", *argv)
+    assert code == EXIT_USAGE
+    assert err.startswith("corridor train: error:")
+    assert re.search(message, err), err
+
+
+def test_parser_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--env-arg", "no-equals-sign"])
+    assert exit_info.value.code == EXIT_USAGE
+    assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["train", "eval", "show"])
+def test_every_command_has_help(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert f"usage: corridor {command}" in capsys.readouterr().out
+
+
+def test_top_level_help_lists_exit_codes():
+    assert "130 interrupted" in build_parser().format_help()
+
+
+def test_eval_greedy_takes_the_optimal_path(capsys, saved):
+    code, out, _ = run(capsys, "eval", "--load", saved, "--episodes", 3)
+
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[0] == "episode=1 return=1.0 length=5 truncated=False"
+    assert lines[-1] == (
+        f"env={DEFAULT_ENV_ID} episodes=3 mean_return=1.000 mean_length=5.0"
+    )
+
+
+def test_eval_renders_ansi_frames(capsys, saved):
+    code, out, _ = run(
+        capsys, "eval", "--load", saved, "--episodes", 1, "--render", "ansi"
+    )
+    assert code == EXIT_OK
+    frames = out.splitlines()[:6]
+    assert frames == ["o----T", "-o---T", "--o--T", "---o-T", "----oT", "-----o"]
+
+
+def test_eval_refuses_a_mismatched_env(capsys, saved):
+    code, _, err = run(capsys, "eval", "--load", saved, "--env-arg", "length=8")
+    assert code == EXIT_USAGE
+    assert "does not fit this env" in err
+
+
+def test_eval_refuses_a_damaged_file(capsys, tmp_path):
+    path = tmp_path / "junk.npz"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    code, _, err = run(capsys, "eval", "--load", path)
+    assert code == EXIT_USAGE
+    assert f"{path}: not a saved agent" in err
+
+
+def test_eval_missing_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "eval", "--load", tmp_path / "absent.npz")
+    assert code == EXIT_USAGE
+    assert "absent.npz" in err
+
+
+def test_show_draws_policy_under_the_corridor(capsys, saved):
+    code, out, _ = run(capsys, "show", "--load", saved)
+
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[0] == f"env={DEFAULT_ENV_ID} {{}}"
+    assert lines[1].split() == ["state", "a=0", "a=1"]
+    assert lines[-3:] == ["greedy policy:", "o----T", ">>>>>T"]
+
+
+def test_save_into_a_missing_folder_exits_2(capsys, tmp_path):
+    path = tmp_path / "missing-folder" / "agent.npz"
+    code, _, err = run(capsys, "train", "--episodes", 2, "--save", path)
+    assert code == EXIT_USAGE
+    assert "missing-folder" in err
+
+
+def test_save_failure_exits_1(capsys, tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    code, _, err = run(capsys, "train", "--episodes", 2, "--save", tmp_path / "a")
+    assert code == EXIT_FAILURE
+    assert err == "corridor train: error: disk full\n"
+
+
+def test_ctrl_c_during_train_saves_what_was_learned(tmp_path):
+    path = tmp_path / "agent.npz"
+    argv = [sys.executable, "-m", "agents.cli", "train", "--episodes", "100000000"]
+    argv += ["--env-arg", "length=20", "--save", str(path)]
+    process = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("training ")
+        # Let some episodes finish so there is something to keep.
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+
+    assert process.returncode == EXIT_INTERRUPTED
+    assert f"saved what was learned so far to {path}" in err
+    agent = QLearningAgent.load(path)
+    assert agent.q_table.shape == (20, 2)
+    assert agent.q_table[18, 1] > 0.0  # the step into the goal has been learned
+
+
+def test_train_takes_schedules(capsys, tmp_path):
+    path = tmp_path / "agent.npz"
+    argv = ["train", "--epsilon", "linear:1,0.05,100", "--learning-rate", "visits:0.8"]
+    code, out, _ = run(capsys, *argv, "--episodes", 150, "--save", path)
+
+    assert code == EXIT_OK
+    assert "greedy_return=1.0 greedy_length=5" in out
+    hyperparameters = read_metadata(path)["hyperparameters"]
+    assert hyperparameters["epsilon"] == {
+        "schedule": "LinearDecay",
+        "start": 1.0,
+        "end": 0.05,
+        "episodes": 100,
+    }
+    assert hyperparameters["learning_rate"] == {"schedule": "VisitCount", "power": 0.8}
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--epsilon", "linear:1,0.05", "linear takes 3 numbers"),
+        ("--learning-rate", "visits:0.3", r"power must be a float in \(0.5, 1\]"),
+        ("--epsilon", "cosine:1,2", "expected a float, linear:"),
+    ],
+    ids=["too-few-numbers", "bad-power", "unknown-kind"],
+)
+def test_bad_schedules_exit_2(capsys, option, value, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", option, value])
+    assert exit_info.value.code == EXIT_USAGE
+    assert re.search(message, capsys.readouterr().err)
