@@ -79,7 +79,8 @@ def _run_episode(
         next_obs, reward, terminated, truncated, _ = step(action)
         if learn:
             update(obs, action, reward, next_obs, terminated)
-        total += float(reward)
+        # float() only when needed: rewards are usually floats already.
+        total += reward if type(reward) is float else float(reward)
         if terminated or truncated:
             return total, steps, bool(truncated)
         obs = next_obs

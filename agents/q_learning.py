@@ -255,12 +255,30 @@ class QLearningAgent:
 
         Tied best actions are chosen among uniformly.
         """
-        state = self._state(obs, "obs")
+        # `_state` and `_uniform` are inlined: this runs once per env step.
+        state = obs - self.obs_start if type(obs) is int else -1
+        if not 0 <= state < self.n_states:
+            state = to_index(obs, self.n_states, self.obs_start, "obs")
+        if not greedy:
+            index = self._next_uniform
+            uniforms = self._uniforms
+            if index == len(uniforms):
+                uniforms = self._uniforms = self._rng.random(_UNIFORM_BLOCK).tolist()
+                index = 0
+            self._next_uniform = index + 1
+            if uniforms[index] < self._epsilon:
+                return int(self._uniform() * self.n_actions) + self.action_start
         n_actions = self.n_actions
-        if not greedy and self._uniform() < self._epsilon:
-            return int(self._uniform() * n_actions) + self.action_start
+        q = self._q
         base = state * n_actions
-        values = self._q[base : base + n_actions].tolist()
+        if n_actions == 2:
+            # The common case, without building a list: a tie draws as below.
+            left = q[base]
+            right = q[base + 1]
+            if left != right:
+                return (right > left) + self.action_start
+            return int(self._uniform() * 2) + self.action_start
+        values = q[base : base + n_actions].tolist()
         best = max(values)
         if values.count(best) == 1:
             return values.index(best) + self.action_start
@@ -290,15 +308,30 @@ class QLearningAgent:
         column = action - self.action_start if type(action) is int else -1
         if not 0 <= column < n_actions:
             column = to_index(action, n_actions, self.action_start, "action")
-        index = self._state(obs, "obs") * n_actions + column
+        state = obs - self.obs_start if type(obs) is int else -1
+        if not 0 <= state < self.n_states:
+            state = to_index(obs, self.n_states, self.obs_start, "obs")
+        index = state * n_actions + column
         q = self._q
-        target = float(reward)
+        target = reward if type(reward) is float else float(reward)
         if not terminated:
-            base = self._state(next_obs, "next_obs") * n_actions
-            target += self.discount * max(q[base : base + n_actions])
+            following = next_obs - self.obs_start if type(next_obs) is int else -1
+            if not 0 <= following < self.n_states:
+                following = to_index(
+                    next_obs, self.n_states, self.obs_start, "next_obs"
+                )
+            base = following * n_actions
+            if n_actions == 2:
+                # What max() returns for two values: the first, unless the second
+                # is larger.
+                left = q[base]
+                right = q[base + 1]
+                target += self.discount * (right if right > left else left)
+            else:
+                target += self.discount * max(q[base : base + n_actions])
         td_error = target - q[index]
-        q[index] += self._learning_rate * td_error
-        if not math.isfinite(q[index]):
+        value = q[index] = q[index] + self._learning_rate * td_error
+        if not math.isfinite(value):
             raise ValueError(
                 f"update made Q[{obs}, {action}] non-finite (reward={reward!r}); "
                 f"rewards must be finite"
