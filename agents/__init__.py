@@ -21,6 +21,7 @@ from agents.exact import (
     tabular_model,
 )
 from agents.loops import History, evaluate, train
+from agents.many import ManyHistory, ManyQLearning, train_many
 from agents.q_learning import QLearningAgent
 from agents.report import format_q_table
 from agents.schedules import Constant, ExponentialDecay, LinearDecay, VisitCount
@@ -34,6 +35,8 @@ __all__ = [
     "ExponentialDecay",
     "History",
     "LinearDecay",
+    "ManyHistory",
+    "ManyQLearning",
     "PolicyOptimal",
     "QChangeBelow",
     "QLearningAgent",
@@ -52,5 +55,6 @@ __all__ = [
     "policy_values",
     "tabular_model",
     "train",
+    "train_many",
     "train_until_converged",
 ]

@@ -19,19 +19,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from agents.cli_drawing import PrintFrames, policy_row
+from agents.cli_options import (
+    CRITERIA,
+    SCHEDULE_HELP,
+    json_object,
+    key_value,
+    rate,
+)
 from agents.convergence import train_until_converged
-from agents.criteria import Criterion, PolicyOptimal, QChangeBelow, QWithin
+from agents.criteria import Criterion
 from agents.loops import History, evaluate, train
 from agents.persistence import AgentFileError, read_metadata
 from agents.q_learning import QLearningAgent
 from agents.report import format_q_table
-from agents.schedules import ExponentialDecay, LinearDecay, VisitCount
 from agents.spaces import discrete_size
 
 DEFAULT_ENV_ID = "corridor_env:Corridor-v0"
@@ -47,74 +54,19 @@ class UsageError(Exception):
     """Bad input from the command line; reported with exit code 2."""
 
 
-def _key_value(text: str) -> tuple[str, Any]:
-    key, sep, raw = text.partition("=")
-    if not sep or not key:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    try:
-        return key, json.loads(raw)
-    except json.JSONDecodeError:
-        return key, raw
-
-
-# Schedules on the command line: "linear:START,END,EPISODES" and so on.
-_SCHEDULES: dict[str, tuple[Any, tuple[Any, ...]]] = {
-    "linear": (LinearDecay, (float, float, int)),
-    "exp": (ExponentialDecay, (float, float, float)),
-    "visits": (VisitCount, (float,)),
-}
-SCHEDULE_HELP = (
-    "a float, linear:START,END,EPISODES, exp:START,END,FACTOR or (learning rate "
-    "only) visits:POWER"
-)
-
-
-_CRITERIA: dict[str, Callable[[float, int], Criterion]] = {
-    "policy": lambda tol, patience: PolicyOptimal(patience=patience),
-    "q-star": lambda tol, patience: QWithin(tol=tol, patience=patience),
-    "q-stable": lambda tol, patience: QChangeBelow(tol=tol, patience=patience),
-}
-
-
-def _rate(text: str) -> Any:
-    kind, sep, raw = text.partition(":")
-    try:
-        if not sep:
-            return float(text)
-        cls, types = _SCHEDULES[kind]
-        parts = raw.split(",")
-        if len(parts) != len(types):
-            raise ValueError(f"{kind} takes {len(types)} numbers")
-        return cls(*(convert(part) for convert, part in zip(types, parts, strict=True)))
-    except (KeyError, TypeError, ValueError) as err:
-        raise argparse.ArgumentTypeError(
-            f"expected {SCHEDULE_HELP}; got {text!r} ({err})"
-        ) from err
-
-
-def _json_object(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise argparse.ArgumentTypeError(f"not valid JSON: {err}") from err
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
-    return value
-
-
 def _add_env_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     where = f"default {default}" if default else "default: the one saved in the file"
     parser.add_argument("--env", default=default, help=f"registered env id ({where})")
     parser.add_argument(
         "--env-kwargs",
-        type=_json_object,
+        type=json_object,
         default={},
         metavar="JSON",
         help="env keywords as a JSON object, e.g. '{\"length\": 10}'",
     )
     parser.add_argument(
         "--env-arg",
-        type=_key_value,
+        type=key_value,
         action="append",
         default=[],
         metavar="KEY=VALUE",
@@ -130,15 +82,15 @@ def _add_train(commands: Any) -> None:
     parser.add_argument("--episodes", type=int, default=200, help="(%(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="env and agent seed")
     parser.add_argument(
-        "--learning-rate", type=_rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
+        "--learning-rate", type=rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
     )
     parser.add_argument("--discount", type=float, default=0.9, help="(0.9)")
     parser.add_argument(
-        "--epsilon", type=_rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
+        "--epsilon", type=rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
     )
     parser.add_argument(
         "--agent-arg",
-        type=_key_value,
+        type=key_value,
         action="append",
         default=[],
         metavar="KEY=VALUE",
@@ -146,7 +98,7 @@ def _add_train(commands: Any) -> None:
     )
     parser.add_argument(
         "--until",
-        choices=sorted(_CRITERIA),
+        choices=sorted(CRITERIA),
         action="append",
         default=[],
         help="stop once this holds (repeatable: all must hold): policy = greedy "
@@ -229,18 +181,14 @@ def _make_env(
 
 def _criteria(args: argparse.Namespace) -> list[Criterion]:
     try:
-        return [_CRITERIA[name](args.tol, args.patience) for name in args.until]
+        return [CRITERIA[name](args.tol, args.patience) for name in args.until]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from err
 
 
-def _train(args: argparse.Namespace) -> int:
-    for name in ("episodes", "patience", "max_steps"):
-        if getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be >= 1")
-    env = _make_env(args.env, {**args.env_kwargs, **dict(args.env_arg)})
+def _build_agent(args: argparse.Namespace, env: gym.Env[Any, Any]) -> QLearningAgent:
     try:
-        agent = QLearningAgent.from_env(
+        return QLearningAgent.from_env(
             env,
             learning_rate=args.learning_rate,
             discount=args.discount,
@@ -250,41 +198,62 @@ def _train(args: argparse.Namespace) -> int:
         )
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from err
+
+
+def _train(args: argparse.Namespace) -> int:
+    for name in ("episodes", "patience", "max_steps"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be >= 1")
+    env = _make_env(args.env, {**args.env_kwargs, **dict(args.env_arg)})
+    agent = _build_agent(args, env)
     criteria = _criteria(args)
     print(f"training env={args.env} episodes={args.episodes} seed={args.seed}")
     sys.stdout.flush()
     done: list[int] = []
+    try:
+        history, verdict = _run_training(args, agent, env, criteria, done)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted after {done[0] if done else 0} episodes", file=sys.stderr)
+        if args.save:
+            agent.save(args.save, env)
+            print(f"saved what was learned so far to {args.save}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    _report_training(args, agent, env, history, verdict)
+    return EXIT_OK
+
+
+def _run_training(
+    args: argparse.Namespace,
+    agent: QLearningAgent,
+    env: gym.Env[Any, Any],
+    criteria: list[Criterion],
+    done: list[int],
+) -> tuple[History, str | None]:
+    """Train; return the history and, with stopping rules, the verdict on them.
+
+    ``done`` is kept holding the number of finished episodes, for an interrupt.
+    """
 
     def count(episode: int, history: History) -> None:
         done[:] = [episode + 1]
 
-    options = {
+    options: dict[str, Any] = {
         "seed": args.seed,
         "max_steps": args.max_steps,
         "progress": not args.no_progress,
         "callback": count,
     }
     try:
-        if criteria:
-            result = train_until_converged(
-                agent, env, args.episodes, criteria=criteria, **options
-            )
-            history, verdict = result.history, result.summary()
-        else:
-            history, verdict = train(agent, env, args.episodes, **options), None
-    except KeyboardInterrupt:
-        episodes = done[0] if done else 0
-        print(f"\ninterrupted after {episodes} episodes", file=sys.stderr)
-        if args.save:
-            agent.save(args.save, env)
-            print(f"saved what was learned so far to {args.save}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        if not criteria:
+            return train(agent, env, args.episodes, **options), None
+        result = train_until_converged(
+            agent, env, args.episodes, criteria=criteria, **options
+        )
     except (TypeError, ValueError) as err:
         if done:  # raised mid-run: a fault, not bad input
             raise
         raise UsageError(str(err)) from err
-    _report_training(args, agent, env, history, verdict)
-    return EXIT_OK
+    return result.history, result.summary()
 
 
 def _report_training(
@@ -310,20 +279,6 @@ def _report_training(
         print(f"saved={args.save}")
 
 
-class _PrintFrames(gym.Wrapper[Any, Any, Any, Any]):
-    """Print the env's ``ansi`` frame after every reset and step."""
-
-    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        result = self.env.reset(**kwargs)
-        print(self.env.render())
-        return result
-
-    def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
-        result = self.env.step(action)
-        print(self.env.render())
-        return result
-
-
 def _eval(args: argparse.Namespace) -> int:
     if args.episodes < 1 or args.max_steps < 1:
         raise UsageError("--episodes and --max-steps must be >= 1")
@@ -331,7 +286,7 @@ def _eval(args: argparse.Namespace) -> int:
     env = _make_env(env_id, kwargs, args.render)
     agent = QLearningAgent.load(args.load, env)
     if args.render == "ansi":
-        env = _PrintFrames(env)
+        env = PrintFrames(env)
     history = evaluate(
         agent, env, args.episodes, seed=args.seed, max_steps=args.max_steps
     )
@@ -350,31 +305,6 @@ def _eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _policy_row(env: gym.Env[Any, Any], agent: QLearningAgent) -> str | None:
-    """Draw the greedy policy as arrows under a one-line ``ansi`` frame, if any.
-
-    Only envs that render as one character per state and publish a toy-text model
-    ``P[state][action] -> [(prob, next_state, reward, terminated), ...]`` qualify;
-    an arrow points to the greedy action's likeliest next state, and states where
-    every action ends the episode keep their frame character.
-    """
-    model = getattr(env.unwrapped, "P", None)
-    env.reset(seed=0)
-    frame = env.render()
-    if model is None or not isinstance(frame, str) or len(frame) != agent.n_states:
-        return None
-    arrows = []
-    for index, action in enumerate(agent.greedy_actions()):
-        state = index + agent.obs_start
-        outcomes = model[state]
-        if all(o[3] and o[1] == state for a in outcomes for o in outcomes[a]):
-            arrows.append(frame[index])
-            continue
-        target = max(outcomes[int(action)], key=lambda outcome: outcome[0])[1]
-        arrows.append(">" if target > state else "<" if target < state else ".")
-    return f"{frame}\n{''.join(arrows)}"
-
-
 def _show(args: argparse.Namespace) -> int:
     env_id, kwargs = _env_spec(args)
     env = _make_env(env_id, kwargs, "ansi")
@@ -383,7 +313,7 @@ def _show(args: argparse.Namespace) -> int:
     names = [f"a={action}" for action in range(action_start, action_start + n_actions)]
     print(f"env={env_id} {json.dumps(kwargs, sort_keys=True)}")
     print(format_q_table(agent.q_table, names))
-    drawing = _policy_row(env, agent)
+    drawing = policy_row(env, agent)
     print("greedy policy:")
     if drawing is not None:
         print(drawing)

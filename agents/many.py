@@ -109,7 +109,7 @@ class ManyQLearning:
             seed = _check_count(seed, "seed", 0)
         self.obs_start = int(obs_start)
         self.action_start = int(action_start)
-        self.q_tables = np.zeros((n_agents, n_states, n_actions), dtype=np.float64)
+        self.q_tables = np.zeros((n_agents, n_states, n_actions))
         self._rng = np.random.default_rng(seed)
         # Agent k's table starts at this index of the tables seen as one flat array.
         self._first_offset = np.arange(n_agents, dtype=np.int64) * n_states * n_actions
@@ -121,6 +121,23 @@ class ManyQLearning:
         self._above_scale = np.divide(
             1.0, 1.0 - epsilon, where=epsilon < 1.0, out=np.ones(self.n_agents)
         )
+
+    @property
+    def q_tables(self) -> Floats:
+        """The Q-values, shape ``(n_agents, n_states, n_actions)``; edit in place."""
+        return self._q_tables
+
+    @q_tables.setter
+    def q_tables(self, values: ArrayLike) -> None:
+        # A C-ordered float64 array, so that the flat views used on every step
+        # write into it rather than into a copy.
+        tables = np.array(values, dtype=np.float64, order="C")
+        expected = (self.n_agents, self.n_states, self.n_actions)
+        if tables.shape != expected:
+            raise ValueError(f"q_tables must have shape {expected}, got {tables.shape}")
+        if not np.all(np.isfinite(tables)):
+            raise ValueError("q_tables must hold finite values, got NaN or infinity")
+        self._q_tables = tables
 
     @classmethod
     def from_vector_env(
@@ -153,11 +170,11 @@ class ManyQLearning:
     def _offsets(self, obs: ArrayLike, name: str) -> Ints:
         """Return the flat index of ``Q[agent, obs[agent], 0]`` for every agent."""
         states = np.asarray(obs)
-        if states.shape != (self.n_agents,) or states.dtype.kind not in "iu":
-            raise ValueError(
-                f"{name} must be an integer array of shape ({self.n_agents},), got "
-                f"{states.dtype} of shape {states.shape}"
-            )
+        expected = f"an integer array of shape ({self.n_agents},)"
+        if states.dtype.kind not in "iu":
+            raise TypeError(f"{name} must be {expected}, got dtype {states.dtype}")
+        if states.shape != (self.n_agents,):
+            raise ValueError(f"{name} must be {expected}, got shape {states.shape}")
         low, high = self.obs_start, self.obs_start + self.n_states - 1
         if states.min() < low or states.max() > high:
             raise ValueError(f"{name} must hold ints in [{low}, {high}], got {obs!r}")
@@ -184,7 +201,9 @@ class ManyQLearning:
         for values in columns[1:]:
             np.maximum(best, values, out=best)
         is_best = [values == best for values in columns]
-        ties = np.sum(is_best, axis=0, dtype=np.int64)
+        ties = is_best[0].astype(np.int64)
+        for best_here in is_best[1:]:
+            ties += best_here
 
         # One uniform per agent decides everything: below epsilon, u / epsilon is
         # a fresh uniform that picks the random action; above it, the rescaled
@@ -255,7 +274,8 @@ class ManyQLearning:
             np.maximum(best_next, values, out=best_next)
         # The same operations, in the same order, as `QLearningAgent.update`.
         bootstrap = np.multiply(self.discount, best_next, out=best_next)
-        bootstrap[terminated] = 0.0
+        # Times 0 where terminated: reward + (+-0.0) is the reward, bit for bit.
+        bootstrap *= np.logical_not(terminated)
         index = offsets + columns
         flat = self.q_tables.reshape(-1)
         values = flat.take(index)
@@ -295,14 +315,7 @@ def train_many(
             sub-envs differs from the number of agents.
     """
     steps = _check_count(steps, "steps", 0)
-    mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
-    if mode != AutoresetMode.NEXT_STEP:
-        raise ValueError(f"env must autoreset in NEXT_STEP mode, got {mode}")
-    if env.num_envs != agents.n_agents:
-        raise ValueError(
-            f"env must have one sub-env per agent ({agents.n_agents}), "
-            f"got num_envs={env.num_envs}"
-        )
+    _check_env(agents, env)
     history = ManyHistory(
         episodes=np.zeros(agents.n_agents, dtype=np.int64),
         last_returns=np.full(agents.n_agents, np.nan),
@@ -315,6 +328,7 @@ def train_many(
     offsets = agents._offsets(obs, "obs")
     # The step after an episode ends only resets that sub-env: nothing to learn.
     learning = np.ones(agents.n_agents, dtype=np.bool_)
+    ended = np.zeros(agents.n_agents, dtype=np.bool_)
     for _ in range(steps):
         columns = agents._act(offsets, greedy=False)
         actions = columns + agents.action_start if agents.action_start else columns
@@ -323,21 +337,32 @@ def train_many(
         agents._update(offsets, columns, rewards, next_offsets, terminated, learning)
         returns += rewards
         lengths += learning
-        np.logical_or(terminated, truncated, out=learning)
-        if learning.any():
-            _finish(history, returns, lengths, learning)
-        np.logical_not(learning, out=learning)
+        np.logical_or(terminated, truncated, out=ended)
+        if ended.any():
+            _finish(history, returns, lengths, ended)
+        np.logical_not(ended, out=learning)
         offsets = next_offsets
     return history
+
+
+def _check_env(agents: ManyQLearning, env: VectorEnv[Any, Any, Any]) -> None:
+    mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
+    if mode != AutoresetMode.NEXT_STEP:
+        raise ValueError(f"env must autoreset in NEXT_STEP mode, got {mode}")
+    if env.num_envs != agents.n_agents:
+        raise ValueError(
+            f"env must have one sub-env per agent ({agents.n_agents}), "
+            f"got num_envs={env.num_envs}"
+        )
 
 
 def _finish(
     history: ManyHistory, returns: Floats, lengths: Ints, ended: NDArray[np.bool_]
 ) -> None:
-    history.episodes += ended
-    history.last_returns[:] = np.where(ended, returns, history.last_returns)
-    history.last_lengths[:] = np.where(ended, lengths, history.last_lengths)
-    # Multiplying by the mask beats a masked write when the mask is scattered.
-    running = ~ended
-    returns *= running
-    lengths *= running
+    # Indices of the few agents whose episode ended beat passes over all of them.
+    index = np.flatnonzero(ended)
+    history.episodes[index] += 1
+    history.last_returns[index] = returns[index]
+    history.last_lengths[index] = lengths[index]
+    returns[index] = 0.0
+    lengths[index] = 0

@@ -13,34 +13,46 @@ member, readable with ``unzip -p agent.npz metadata.json``:
   with their fields), the schedules' progress, the generator's seed and state, the
   env's id and keywords when known, and the versions that wrote the file.
 
-Loading uses ``numpy.load(..., allow_pickle=False)`` and never executes anything
-from the file. Writing goes to a temporary file in the same folder, which is
-flushed, synced and then renamed over the target, so a crash mid-save leaves any
-previous file intact.
+Loading never unpickles and rebuilds schedules only from `agents.schedules`;
+saving is atomic (see `agents.npz_archive`), so a crash mid-save leaves any previous
+file intact.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import inspect
 import json
 import os
 import platform
-import tempfile
-import zipfile
 from importlib import metadata as package_metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
 
 from agents import schedules
+from agents.npz_archive import (
+    AgentFileError,
+    array,
+    member,
+    open_archive,
+    write_atomically,
+)
 from agents.spaces import discrete_size
 
 if TYPE_CHECKING:
     from agents.q_learning import QLearningAgent
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "AgentFileError",
+    "load_agent",
+    "qualified_env_id",
+    "read_metadata",
+    "save_agent",
+]
 
 FORMAT = "corridor-rl/q-learning-agent"
 FORMAT_VERSION = 1
@@ -50,13 +62,9 @@ _Q_TABLE = "q_table"
 _UNIFORMS = "rng_uniforms"
 _VISITS = "visit_counts"
 _METADATA = "metadata.json"
-# Constructor keywords that describe the table's layout rather than how it learns;
-# they are saved under "shape" and checked against the env on load.
+# Constructor keywords that are not hyperparameters: the table's layout, saved under
+# "shape" and checked against the env on load, and the seed, saved under "rng".
 _LAYOUT_KEYWORDS = ("obs_start", "action_start", "seed")
-
-
-class AgentFileError(ValueError):
-    """A saved agent that cannot be loaded; the message names the file and why."""
 
 
 def save_agent(
@@ -74,7 +82,6 @@ def save_agent(
         TypeError: if a hyperparameter or env keyword cannot be written as JSON.
         OSError: if the file cannot be written; any previous file is left as it was.
     """
-    target = Path(path)
     text = json.dumps(_metadata(agent, env), indent=2, sort_keys=True)
     arrays: dict[str, np.ndarray] = {
         _Q_TABLE: agent.q_table,
@@ -82,39 +89,7 @@ def save_agent(
     }
     if agent.visit_counts is not None:
         arrays[_VISITS] = agent.visit_counts
-    handle, temp_name = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            _write_archive(file, text, arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    _sync_folder(target.parent)
-
-
-def _write_archive(file: Any, text: str, arrays: dict[str, np.ndarray]) -> None:
-    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr(_METADATA, text)
-        for name, array in arrays.items():
-            with archive.open(f"{name}.npy", "w") as member:
-                np.lib.format.write_array(member, array, allow_pickle=False)
-
-
-def _sync_folder(folder: Path) -> None:
-    # The rename is durable only once the folder's entry is on disk; Windows cannot
-    # open a folder for this, and there the rename is as durable as it gets.
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+    write_atomically(path, {_METADATA: text}, arrays)
 
 
 def _metadata(agent: QLearningAgent, env: gym.Env[Any, Any] | None) -> dict[str, Any]:
@@ -244,7 +219,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
         AgentFileError: if the file is not a readable saved agent.
         FileNotFoundError: if there is no file at ``path``.
     """
-    with _open(path) as archive:
+    with open_archive(path) as archive:
         return _checked_metadata(path, archive)
 
 
@@ -254,13 +229,13 @@ def load_agent(
     env: gym.Env[Any, Any] | None,
 ) -> QLearningAgent:
     """Rebuild the agent saved at ``path``; see `QLearningAgent.load`."""
-    with _open(path) as archive:
+    with open_archive(path) as archive:
         meta = _checked_metadata(path, archive)
-        q_table = _array(path, archive, _Q_TABLE, np.float64)
-        uniforms = _array(path, archive, _UNIFORMS, np.float64)
+        q_table = array(path, archive, _Q_TABLE, np.float64)
+        uniforms = array(path, archive, _UNIFORMS, np.float64)
         visits = None
         if _VISITS in archive.files:
-            visits = _array(path, archive, _VISITS, np.int64)
+            visits = array(path, archive, _VISITS, np.int64)
     shape = meta["shape"]
     if env is not None:
         _check_env(path, shape, env)
@@ -281,37 +256,8 @@ def load_agent(
     return agent
 
 
-def _open(path: str | os.PathLike[str]) -> Any:
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except ValueError as err:
-        # numpy's own message here suggests unpickling, which a loader must not do.
-        raise AgentFileError(
-            f"{path}: not a saved agent: not an .npz archive, and nothing in it was "
-            f"executed"
-        ) from err
-    except (OSError, EOFError, zipfile.BadZipFile) as err:
-        raise AgentFileError(
-            f"{path}: not a saved agent (expected an .npz archive): {err}"
-        ) from err
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise AgentFileError(f"{path}: not a saved agent: it holds a single array")
-    return archive
-
-
-def _member(path: str | os.PathLike[str], archive: Any, name: str) -> Any:
-    if name not in archive.files:
-        raise AgentFileError(f"{path}: damaged or not a saved agent: no {name!r}")
-    try:
-        return archive[name]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise AgentFileError(f"{path}: damaged: cannot read {name!r}: {err}") from err
-
-
 def _checked_metadata(path: str | os.PathLike[str], archive: Any) -> dict[str, Any]:
-    raw = _member(path, archive, _METADATA)
+    raw = member(path, archive, _METADATA)
     try:
         meta = json.loads(bytes(raw).decode("utf-8"))
     except (TypeError, ValueError) as err:
@@ -328,18 +274,6 @@ def _checked_metadata(path: str | os.PathLike[str], archive: Any) -> dict[str, A
         if not isinstance(meta.get(key), dict):
             raise AgentFileError(f"{path}: damaged: metadata has no {key!r} object")
     return meta
-
-
-def _array(
-    path: str | os.PathLike[str], archive: Any, name: str, dtype: type[np.generic]
-) -> np.ndarray:
-    array = _member(path, archive, name)
-    if not isinstance(array, np.ndarray) or array.dtype != dtype:
-        raise AgentFileError(
-            f"{path}: damaged: {name!r} must be a {np.dtype(dtype).name} array, got "
-            f"{getattr(array, 'dtype', type(array).__name__)}"
-        )
-    return array
 
 
 def _check_env(
@@ -371,8 +305,8 @@ def _restore_progress(
     if not isinstance(episodes, int) or episodes < 0:
         raise ValueError(f"episodes_started must be an int >= 0, got {episodes!r}")
     agent.episodes_started = episodes
-    agent._epsilon = float(progress["epsilon"])
-    agent._learning_rate = float(progress["learning_rate"])
+    agent._epsilon = _unit_float(progress.get("epsilon"), "epsilon")
+    agent._learning_rate = _unit_float(progress.get("learning_rate"), "learning_rate")
     if (visits is None) != (agent.visit_counts is None):
         raise ValueError("visit_counts must be saved exactly when VisitCount is used")
     if visits is not None and agent.visit_counts is not None:
@@ -382,6 +316,12 @@ def _restore_progress(
             )
         # Copied into the agent's own array: its update reads it through a view.
         agent.visit_counts[...] = visits
+
+
+def _unit_float(value: Any, name: str) -> float:
+    if not isinstance(value, float) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} in force must be a float in [0, 1], got {value!r}")
+    return value
 
 
 def _restore_rng(

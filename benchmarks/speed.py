@@ -18,22 +18,29 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from references import (
+    DISCOUNT,
+    EPSILON,
+    LEARNING_RATE,
+    DoNothingEnv,
+    DoNothingInfoEnv,
+    PandasTutorialAgent,
+    pandas_episode,
+)
 
 import corridor_env
 from agents import QLearningAgent, train
 from agents.many import ManyQLearning, train_many
 
 SEED = 0
-LEARNING_RATE = 0.1
-DISCOUNT = 0.9
-EPSILON = 0.1
 NOP_ID = "DoNothing-v0"
+NOP_INFO_ID = "DoNothingInfo-v0"
 # A corridor too long for a random walk to finish: every timed call is a `step`, as
 # for the do-nothing env, rather than a mix of steps and resets.
 LONG = 10**9
@@ -90,46 +97,32 @@ class Row:
         return self.value / self.reference_value
 
 
-class DoNothingEnv(gym.Env[int, int]):
-    """The cheapest env with the corridor's spaces: ``step`` returns constants."""
+def median_seconds(
+    works: Mapping[str, Callable[[], object]], repeats: int
+) -> dict[str, float]:
+    """Return each work's median wall time over ``repeats`` runs, after one.
 
-    def __init__(self) -> None:
-        """Give the env the corridor's spaces."""
-        self.observation_space = gym.spaces.Discrete(
-            corridor_env.corridor.DEFAULT_LENGTH
-        )
-        self.action_space = gym.spaces.Discrete(2)
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[int, dict[str, Any]]:
-        """Start in cell 0."""
-        super().reset(seed=seed)
-        return 0, {}
-
-    def step(self, action: int) -> tuple[int, float, bool, bool, dict[str, Any]]:
-        """Return constants and a fresh, empty info dict."""
-        return 0, 0.0, False, False, {}
-
-
-def median_seconds(work: Callable[[], object], repeats: int) -> float:
-    """Return the median wall time of ``work()`` over ``repeats`` runs, after one."""
-    work()
-    times = []
-    for _ in range(repeats):
-        gc.disable()
-        started = time.perf_counter()
+    The works take turns, so that a burst of load from other processes falls on a
+    figure and its reference alike rather than on one of them.
+    """
+    for work in works.values():
         work()
-        times.append(time.perf_counter() - started)
-        gc.enable()
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in works}
+    for _ in range(repeats):
+        for name, work in works.items():
+            gc.disable()
+            started = time.perf_counter()
+            work()
+            times[name].append(time.perf_counter() - started)
+            gc.enable()
+    return {name: statistics.median(runs) for name, runs in times.items()}
 
 
-def single_env_us(env: gym.Env[Any, Any], budget: Budget) -> float:
-    """Microseconds per ``step``, resetting whenever an episode ends."""
+def stepping(env: gym.Env[Any, Any], steps: int) -> Callable[[], None]:
+    """Return work that takes ``steps`` random steps, resetting at episode ends."""
     rng = np.random.default_rng(SEED)
     n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
-    actions = rng.integers(n_actions, size=budget.single_steps).tolist()
+    actions = rng.integers(n_actions, size=steps).tolist()
     env.reset(seed=SEED)
 
     def work() -> None:
@@ -139,29 +132,45 @@ def single_env_us(env: gym.Env[Any, Any], budget: Budget) -> float:
             if terminated or truncated:
                 reset()
 
-    return median_seconds(work, budget.repeats) / len(actions) * 1e6
+    return work
+
+
+def register_do_nothing() -> None:
+    """Register the do-nothing envs with Corridor-v0's time limit, for gym.make."""
+    for env_id, env_class in ((NOP_ID, DoNothingEnv), (NOP_INFO_ID, DoNothingInfoEnv)):
+        gym.register(
+            env_id,
+            entry_point=env_class,
+            max_episode_steps=corridor_env.MAX_EPISODE_STEPS,
+        )
 
 
 def single_env_rows(budget: Budget) -> list[Row]:
-    gym.register(
-        NOP_ID,
-        entry_point=DoNothingEnv,
-        max_episode_steps=corridor_env.MAX_EPISODE_STEPS,
-    )
+    register_do_nothing()
+    envs = {
+        "Corridor-v0 raw": corridor_env.CorridorEnv(LONG),
+        "Corridor-v0 gym.make": gym.make(corridor_env.ENV_ID, length=LONG),
+        "do-nothing raw": DoNothingEnv(),
+        "do-nothing gym.make": gym.make(NOP_ID),
+        "do-nothing + info raw": DoNothingInfoEnv(),
+        "do-nothing + info gym.make": gym.make(NOP_INFO_ID),
+        "FrozenLake-v1 raw": gym.make("FrozenLake-v1").unwrapped,
+        "FrozenLake-v1 gym.make": gym.make("FrozenLake-v1"),
+    }
+    steps = budget.single_steps
+    works = {name: stepping(env, steps) for name, env in envs.items()}
     us = {
-        "Corridor-v0 raw": single_env_us(corridor_env.CorridorEnv(LONG), budget),
-        "Corridor-v0 gym.make": single_env_us(
-            gym.make(corridor_env.ENV_ID, length=LONG), budget
-        ),
-        "do-nothing raw": single_env_us(DoNothingEnv(), budget),
-        "do-nothing gym.make": single_env_us(gym.make(NOP_ID), budget),
-        "FrozenLake-v1 raw": single_env_us(gym.make("FrozenLake-v1").unwrapped, budget),
-        "FrozenLake-v1 gym.make": single_env_us(gym.make("FrozenLake-v1"), budget),
+        name: seconds / steps * 1e6
+        for name, seconds in median_seconds(works, budget.repeats).items()
     }
     rows = []
     for way in ("raw", "gym.make"):
         mine = us[f"Corridor-v0 {way}"]
-        for other, target in (("do-nothing", ">= 0.4x"), ("FrozenLake-v1", "")):
+        for other, target in (
+            ("do-nothing", ">= 0.4x"),
+            ("do-nothing + info", ">= 0.4x"),
+            ("FrozenLake-v1", ""),
+        ):
             reference = f"{other} {way}"
             rows.append(
                 Row(
@@ -176,8 +185,8 @@ def single_env_rows(budget: Budget) -> list[Row]:
     return rows
 
 
-def vector_rate(env: Any, steps: int, budget: Budget) -> float:
-    """Env-steps per second of a vector env fed pre-drawn random actions."""
+def vector_stepping(env: Any, steps: int) -> Callable[[], None]:
+    """Return work that steps a vector env with pre-drawn random actions."""
     rng = np.random.default_rng(SEED)
     pool = [rng.integers(2, size=env.num_envs) for _ in range(2)]
     env.reset(seed=SEED)
@@ -187,96 +196,54 @@ def vector_rate(env: Any, steps: int, budget: Budget) -> float:
         for index in range(steps):
             step(pool[index & 1])
 
-    seconds = median_seconds(work, budget.repeats)
-    env.close()
-    return env.num_envs * steps / seconds
+    return work
 
 
 def vector_rows(budget: Budget) -> list[Row]:
-    sync_envs = min(SYNC_MAX_ENVS, max(VECTOR_SIZES))
+    sync_envs = SYNC_MAX_ENVS
+    sync_label = f"SyncVectorEnv, {sync_envs:.0e} envs"
     sync = gym.make_vec(
         corridor_env.ENV_ID, num_envs=sync_envs, vectorization_mode="sync"
     )
-    sync_rate = vector_rate(
-        sync, max(2, int(budget.vector_env_steps / 1e3 / sync_envs)), budget
-    )
-    sync_label = f"SyncVectorEnv, {sync_envs:.0e} envs"
+    sync_steps = max(2, int(budget.vector_env_steps / 1e3 / sync_envs))
     rows = []
+    sync_rate = float("nan")
     for n in VECTOR_SIZES:
-        steps = max(5, int(budget.vector_env_steps / n))
-        mine = vector_rate(gym.make_vec(corridor_env.ENV_ID, num_envs=n), steps, budget)
-        cartpole = gym.make_vec(
-            "CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point"
-        )
-        cartpole_rate = vector_rate(cartpole, max(2, steps // 10), budget)
+        steps = {"mine": max(5, int(budget.vector_env_steps / n))}
+        steps["cartpole"] = max(2, steps["mine"] // 10)
+        envs = {
+            "mine": gym.make_vec(corridor_env.ENV_ID, num_envs=n),
+            "cartpole": gym.make_vec(
+                "CartPole-v1", num_envs=n, vectorization_mode="vector_entry_point"
+            ),
+        }
+        if n == min(VECTOR_SIZES):
+            envs["sync"], steps["sync"] = sync, sync_steps
+        works = {name: vector_stepping(env, steps[name]) for name, env in envs.items()}
+        rates = {
+            name: envs[name].num_envs * steps[name] / seconds
+            for name, seconds in median_seconds(works, budget.repeats).items()
+        }
+        sync_rate = rates.get("sync", sync_rate)
         label = f"CorridorVectorEnv, {n:.0e} envs"
         target = ">= 5e8/s" if n >= 100_000 else ""
+        mine = rates["mine"]
         rows.append(Row(label, mine, "env-steps/s", sync_label, sync_rate, target))
-        rows.append(
-            Row(
-                label,
-                mine,
-                "env-steps/s",
-                f"CartPole vector, {n:.0e}",
-                cartpole_rate,
-                "",
-            )
-        )
+        cartpole = f"CartPole vector, {n:.0e} envs"
+        rows.append(Row(label, mine, "env-steps/s", cartpole, rates["cartpole"], ""))
     return rows
 
 
-class PandasTutorialAgent:
-    """Q-learning as the classic tutorial writes it: a pandas table read with .loc."""
+def median_us_per_step(
+    works: dict[str, Callable[[], int]], repeats: int
+) -> dict[str, float]:
+    """Return each work's median microseconds per step; a work returns its steps.
 
-    def __init__(self, n_states: int, n_actions: int, rng: np.random.Generator) -> None:
-        """Build a zero table with one column per action."""
-        import pandas as pd
-
-        self.actions = list(range(n_actions))
-        self.table = pd.DataFrame(np.zeros((n_states, n_actions)), columns=self.actions)
-        self.rng = rng
-
-    def act(self, state: int) -> int:
-        """Return an epsilon-greedy action, ties going to the first best."""
-        row = self.table.loc[state, :]
-        # The tutorial explores at random while a row is still all zeros.
-        if self.rng.uniform() < EPSILON or (row == 0).all():
-            return int(self.rng.choice(self.actions))
-        return int(row.idxmax())
-
-    def update(
-        self, state: int, action: int, reward: float, next_state: int, terminated: bool
-    ) -> None:
-        """Apply one Q-learning step to the table."""
-        predicted = self.table.loc[state, action]
-        target = reward
-        if not terminated:
-            target = reward + DISCOUNT * self.table.loc[next_state, :].max()
-        self.table.loc[state, action] += LEARNING_RATE * (target - predicted)
-
-
-def pandas_episode(agent: PandasTutorialAgent, env: gym.Env[Any, Any]) -> int:
-    obs, _ = env.reset()
-    for steps in range(1, corridor_env.MAX_EPISODE_STEPS + 1):
-        action = agent.act(obs)
-        next_obs, reward, terminated, truncated, _ = env.step(action)
-        agent.update(obs, action, float(reward), next_obs, terminated)
-        if terminated or truncated:
-            return steps
-        obs = next_obs
-    return corridor_env.MAX_EPISODE_STEPS
-
-
-def median_us_per_step(work: Callable[[], int], repeats: int) -> float:
-    """Return the median over ``repeats`` of time / steps, ``work`` giving steps."""
-    per_step = []
-    for _ in range(repeats):
-        gc.disable()
-        started = time.perf_counter()
-        steps = work()
-        per_step.append((time.perf_counter() - started) / steps * 1e6)
-        gc.enable()
-    return statistics.median(per_step)
+    Every work is seeded, so it takes the same steps on every run.
+    """
+    steps = {name: work() for name, work in works.items()}
+    seconds = median_seconds(works, repeats)
+    return {name: seconds[name] / steps[name] * 1e6 for name in works}
 
 
 def q_learning_rows(budget: Budget) -> tuple[list[Row], float]:
@@ -292,17 +259,16 @@ def q_learning_rows(budget: Budget) -> tuple[list[Row], float]:
         env.reset(seed=SEED)
         return sum(pandas_episode(agent, env) for _ in range(budget.pandas_episodes))
 
-    ours_us = median_us_per_step(ours, budget.repeats)
-    tutorial_us = median_us_per_step(tutorial, budget.repeats)
+    us = median_us_per_step({"ours": ours, "tutorial": tutorial}, budget.repeats)
     row = Row(
         "QLearningAgent + agents.train, gym.make",
-        ours_us,
+        us["ours"],
         "us/step",
         "pandas tutorial, gym.make",
-        tutorial_us,
+        us["tutorial"],
         ">= 200x",
     )
-    return [row, act_update_row(budget)], ours_us
+    return [row, act_update_row(budget)], us["ours"]
 
 
 def act_update_row(budget: Budget) -> Row:
@@ -329,12 +295,13 @@ def act_update_row(budget: Budget) -> Row:
             )
         return count // 100
 
+    us = median_us_per_step({"ours": ours, "tutorial": tutorial}, budget.repeats)
     return Row(
         "QLearningAgent act + update",
-        median_us_per_step(ours, budget.repeats),
+        us["ours"],
         "us/step",
         "pandas tutorial act + update",
-        median_us_per_step(tutorial, budget.repeats),
+        us["tutorial"],
         "",
     )
 
@@ -357,7 +324,8 @@ def many_rows(budget: Budget, single_us: float) -> list[Row]:
             )
             train_many(agents, env, steps, seed=SEED)
 
-        rate = n_agents * steps / median_seconds(work, budget.repeats)
+        seconds = median_seconds({"many": work}, budget.repeats)["many"]
+        rate = n_agents * steps / seconds
         target = ">= 2e7/s" if n_agents == 10_000 else ""
         rows.append(
             Row(

@@ -31,6 +31,9 @@ from corridor_env.rendering import ansi_row, rgb_row
 # `gym.make` reads this value of `max_episode_steps` as "no time limit".
 NO_LIMIT = -1
 
+# The unsigned dtype of each integer size, to read actions without their sign.
+_UNSIGNED = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
 Observations = NDArray[np.int64]
 Info = dict[str, Any]
 
@@ -54,11 +57,11 @@ def _check_count(value: object, name: str) -> int:
 def _check_limit(value: object) -> int | None:
     if value is None or (type(value) is int and value == NO_LIMIT):
         return None
-    if not isinstance(value, Integral) or isinstance(value, bool) or int(value) < 1:
-        raise ValueError(
-            f"max_episode_steps must be an int >= 1, or None or {NO_LIMIT} for no "
-            f"time limit, got {value!r}"
-        )
+    allowed = f"an int >= 1, or None or {NO_LIMIT} for no time limit"
+    if not isinstance(value, Integral) or isinstance(value, bool):
+        raise TypeError(f"max_episode_steps must be {allowed}, got {value!r}")
+    if int(value) < 1:
+        raise ValueError(f"max_episode_steps must be {allowed}, got {value!r}")
     return int(value)
 
 
@@ -278,21 +281,23 @@ class CorridorVectorEnv(VectorEnv[Observations, NDArray[np.integer[Any]], Any]):
 
     def _check_actions(self, given: Any) -> NDArray[np.integer[Any]]:
         actions: NDArray[Any] = np.asarray(given)
-        expected = (
-            f"an integer array of shape ({self.num_envs},) holding 0 (left) or "
-            f"1 (right)"
-        )
         if actions.dtype.kind not in "iu":
-            raise TypeError(f"actions must be {expected}, got dtype {actions.dtype}")
+            raise TypeError(self._bad_actions(f"dtype {actions.dtype}"))
         if actions.shape != (self.num_envs,):
-            raise ValueError(f"actions must be {expected}, got shape {actions.shape}")
+            raise ValueError(self._bad_actions(f"shape {actions.shape}"))
+        if not actions.dtype.isnative:
+            actions = actions.astype(actions.dtype.newbyteorder("="))
         # Read as unsigned, a negative action is huge: one pass checks both bounds.
-        if actions.view(f"u{actions.itemsize}").max() >= N_ACTIONS:
+        if actions.view(_UNSIGNED[actions.itemsize]).max() >= N_ACTIONS:
             bad = int(np.flatnonzero((actions < 0) | (actions >= N_ACTIONS))[0])
-            raise ValueError(
-                f"actions must be {expected}, got {actions[bad].item()} at index {bad}"
-            )
+            raise ValueError(self._bad_actions(f"{actions[bad].item()} at index {bad}"))
         return actions
+
+    def _bad_actions(self, got: str) -> str:
+        return (
+            f"actions must be an integer array of shape ({self.num_envs},) holding "
+            f"0 (left) or 1 (right), got {got}"
+        )
 
     def _slip(self, slipped: NDArray[np.bool_]) -> None:
         if self.slip == 1.0:

@@ -8,7 +8,9 @@ random walk nearly always reaches the goal, so a return of 1.0 alone proves noth
 RLlib has no default encoder for ``Discrete`` observations: its
 ``FlattenObservations`` connector one-hot encodes them inside every env runner.
 Env runners build the env from its module-qualified id, which imports
-``corridor_env`` in the worker.
+``corridor_env`` in the worker. Workers' output is kept off the terminal; an error
+inside one can reach the driver as a bare ``IndexError``, so read its log under
+``/tmp/ray/session_latest/logs`` or pass ``--worker-logs``.
 
     pip install -e ".[rllib]"      # install torch==2.13.0 (CPU) first to avoid CUDA
     python examples/rllib_corridor.py                       # a local cluster
@@ -79,17 +81,18 @@ def greedy_path_length(algo: Any, limit: int = 4 * LENGTH) -> int:
     module = algo.get_module()
     env = gym.make(ENV_ID, length=LENGTH, max_episode_steps=limit)
     obs, _ = env.reset(seed=0)
-    for step in range(1, limit + 1):
+    steps, done = 0, False
+    while not done:  # the time limit ends a policy that never gets there
         one_hot = torch.zeros((1, LENGTH), dtype=torch.float32)
         one_hot[0, obs] = 1.0
         with torch.no_grad():
             output = module.forward_inference({Columns.OBS: one_hot})
         action = int(output[Columns.ACTION_DIST_INPUTS].argmax(dim=-1)[0])
         obs, _, terminated, truncated, _ = env.step(action)
-        if terminated or truncated:
-            break
+        steps += 1
+        done = terminated or truncated
     env.close()
-    return step
+    return steps
 
 
 def train(args: argparse.Namespace) -> bool:
@@ -137,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="allowed excess of the mean sampled length (%(default)s)",
     )
     parser.add_argument("--seed", type=int, default=SEED, help="(%(default)s)")
+    parser.add_argument(
+        "--worker-logs", action="store_true", help="show the workers' output"
+    )
     return parser
 
 
@@ -148,7 +154,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     started_here = not ray.is_initialized()
     if started_here:
-        ray.init(address=args.address, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            address=args.address,
+            include_dashboard=False,
+            log_to_driver=args.worker_logs,
+        )
     try:
         return 0 if train(args) else 1
     finally:

@@ -282,3 +282,36 @@ def test_bad_schedules_exit_2(capsys, option, value, message):
         main(["train", option, value])
     assert exit_info.value.code == EXIT_USAGE
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_cli_never_imports_the_corridor_package():
+    code = "import sys, agents.cli; print('corridor_env' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_eval_of_a_file_without_env_needs_env_option(capsys, tmp_path):
+    path = tmp_path / "bare.npz"
+    QLearningAgent(6, 2, seed=SEED).save(path)
+    code, _, err = run(capsys, "eval", "--load", path)
+    assert code == EXIT_USAGE
+    assert f"{path} records no env; name one with --env" in err
+
+    code, out, _ = run(capsys, "eval", "--load", path, "--env", DEFAULT_ENV_ID)
+    assert code == EXIT_OK
+    assert out.splitlines()[-1].startswith(f"env={DEFAULT_ENV_ID} episodes=10 ")
+
+
+def test_show_lists_greedy_actions_where_no_row_can_be_drawn(capsys, tmp_path):
+    path = tmp_path / "lake.npz"
+    argv = ["train", "--env", "FrozenLake-v1", "--env-arg", "is_slippery=false"]
+    run(capsys, *argv, "--episodes", 3000, "--save", path)
+    code, out, _ = run(capsys, "show", "--load", path)
+
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[1].split() == ["state", "a=0", "a=1", "a=2", "a=3"]
+    assert lines[-2] == "greedy policy:"
+    assert len(lines[-1].split()) == 16

@@ -174,6 +174,20 @@ def test_observations_outside_the_space_raise():
         many.act(np.array([0, 6]))
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         many.act(np.array([0, 1, 2]))
+    with pytest.raises(TypeError, match="integer array"):
+        many.act(np.array([0.0, 1.0]))
+
+
+def test_q_tables_are_checked_and_stay_writable_in_place():
+    many = ManyQLearning(2, N_STATES, N_ACTIONS, learning_rate=1.0)
+    many.q_tables = np.ones((N_ACTIONS, N_STATES, 2)).transpose(2, 1, 0)
+    ones = np.ones(2, dtype=np.int64)
+    many.update(ones, ones, [0.5, 0.5], ones, [True, True])
+    np.testing.assert_array_equal(many.q_tables[:, 1, 1], [0.5, 0.5])
+    with pytest.raises(ValueError, match=r"q_tables must have shape \(2, 6, 2\)"):
+        many.q_tables = np.zeros((2, 6))
+    with pytest.raises(ValueError, match="finite"):
+        many.q_tables = np.full((2, 6, 2), np.nan)
 
 
 def test_train_many_refuses_mismatched_or_same_step_envs():

@@ -256,3 +256,12 @@ def test_load_refuses_a_schedule_from_elsewhere(tmp_path, trained):
     _rewrite_metadata(path, hyperparameters=hyperparameters)
     with pytest.raises(AgentFileError, match="schedule must name a class of agents"):
         QLearningAgent.load(path)
+
+
+def test_load_refuses_a_rate_in_force_out_of_range(tmp_path, trained):
+    path = tmp_path / "agent.npz"
+    trained.save(path)
+    progress = {**read_metadata(path)["progress"], "epsilon": 5.0}
+    _rewrite_metadata(path, progress=progress)
+    with pytest.raises(AgentFileError, match=r"epsilon in force .* got 5\.0"):
+        QLearningAgent.load(path)

@@ -71,6 +71,31 @@ def test_make_vec_returns_the_native_vector_env_with_the_time_limit():
     assert obs.dtype == np.int64 and env.observation_space.contains(obs)
 
 
+def test_step_returns_arrays_of_the_batched_spaces_and_dtypes():
+    env = CorridorVectorEnv(4, slip=0.5, start="random", max_episode_steps=50)
+    env.reset(seed=SEED)
+    obs, rewards, terminated, truncated, info = env.step(np.array([0, 1, 0, 1]))
+    assert obs.dtype == np.int64 and env.observation_space.contains(obs)
+    assert rewards.dtype == np.float64 and rewards.shape == (4,)
+    assert terminated.dtype == truncated.dtype == np.bool_
+    assert info["steps"].dtype == np.int32 and info["prob"].dtype == np.float64
+    unlimited = CorridorVectorEnv(4)
+    unlimited.reset(seed=SEED)
+    assert unlimited.step(np.ones(4, dtype=np.int8))[4]["steps"].dtype == np.int64
+
+
+def test_the_same_seed_gives_the_same_slippery_run():
+    runs = []
+    for _ in range(2):
+        env = CorridorVectorEnv(50, slip=0.3, start="random", max_episode_steps=9)
+        observations = [env.reset(seed=SEED)[0].copy()]
+        for _ in range(30):
+            observations.append(env.step(np.ones(50, dtype=np.int8))[0].copy())
+        runs.append(np.array(observations))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    assert len(np.unique(runs[0][-1])) > 1
+
+
 def test_make_vec_with_the_module_qualified_id():
     env = gym.make_vec("corridor_env:Corridor-v0", num_envs=2, max_episode_steps=5)
     assert isinstance(env, CorridorVectorEnv)
@@ -202,10 +227,15 @@ def test_bad_actions_raise_naming_what_was_given(actions, error, match):
         env.step(actions)
 
 
-def test_lists_of_ints_are_accepted_as_actions():
+@pytest.mark.parametrize(
+    "actions",
+    [[1, 0], np.array([1, 0], dtype=np.uint8), np.array([1, 0], dtype=">i4")],
+    ids=["list", "uint8", "big-endian"],
+)
+def test_integer_actions_of_any_kind_are_read_by_value(actions):
     env = CorridorVectorEnv(2)
     env.reset(seed=SEED)
-    np.testing.assert_array_equal(env.step([1, 0])[0], [1, 0])
+    np.testing.assert_array_equal(env.step(actions)[0], [1, 0])
 
 
 @pytest.mark.parametrize(
@@ -214,11 +244,20 @@ def test_lists_of_ints_are_accepted_as_actions():
         ({"num_envs": 0}, ValueError, "num_envs must be an int >= 1, got 0"),
         ({"num_envs": 2.0}, TypeError, "num_envs must be an int"),
         ({"max_episode_steps": 0}, ValueError, "max_episode_steps must be an int"),
+        ({"max_episode_steps": "9"}, TypeError, "max_episode_steps must be an int"),
         ({"length": 1}, ValueError, "length must be an int >= 2"),
         ({"slip": 2.0}, ValueError, "slip must be a float in"),
         ({"render_mode": "human"}, ValueError, "render_mode must be None or one of"),
     ],
-    ids=["zero-envs", "float-envs", "zero-limit", "length", "slip", "human"],
+    ids=[
+        "zero-envs",
+        "float-envs",
+        "zero-limit",
+        "text-limit",
+        "length",
+        "slip",
+        "human",
+    ],
 )
 def test_bad_arguments_raise_naming_the_argument(kwargs, error, match):
     with pytest.raises(error, match=match):

@@ -56,9 +56,10 @@ def test_flatten_observation_one_hot_encodes_the_cell():
 
 def test_record_video_writes_an_mp4_through_rgb_array(tmp_path):
     pytest.importorskip("moviepy", reason='video needs the "video" extra (moviepy)')
+    folder = tmp_path / "videos"
     env = RecordVideo(
         gym.make(ENV_ID, render_mode="rgb_array"),
-        video_folder=str(tmp_path),
+        video_folder=str(folder),
         episode_trigger=lambda episode: True,
         disable_logger=True,
     )
@@ -67,9 +68,9 @@ def test_record_video_writes_an_mp4_through_rgb_array(tmp_path):
         env.step(RIGHT)
     env.close()
 
-    videos = sorted(path.name for path in tmp_path.glob("*.mp4"))
+    videos = sorted(path.name for path in folder.glob("*.mp4"))
     assert videos == ["rl-video-episode-0.mp4"]
-    assert (tmp_path / videos[0]).stat().st_size > 0
+    assert (folder / videos[0]).stat().st_size > 0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,122 @@
+"""Atomic writing and pickle-free reading of ``.npz`` archives.
+
+An ``.npz`` file is a zip archive of ``.npy`` arrays; other members (a JSON text,
+say) are allowed, and ``numpy.load`` returns them as bytes. Writing goes to a
+temporary file in the target's folder, which is flushed, synced and renamed over
+the target, so a crash mid-write leaves any previous file intact. Reading uses
+``numpy.load(..., allow_pickle=False)``: nothing in a file is ever executed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+PathLike = str | os.PathLike[str]
+
+
+class AgentFileError(ValueError):
+    """A saved agent that cannot be loaded; the message names the file and why."""
+
+
+def write_atomically(
+    path: PathLike, texts: dict[str, str], arrays: dict[str, np.ndarray]
+) -> None:
+    """Write ``texts`` (by member name) and ``arrays`` (as ``NAME.npy``) to ``path``.
+
+    Raises:
+        OSError: if the file cannot be written; any previous file is left as it
+            was, and the temporary file is removed.
+    """
+    target = Path(path)
+    handle, temp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            _write_members(file, texts, arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    _sync_folder(target.parent)
+
+
+def _write_members(
+    file: BinaryIO, texts: dict[str, str], arrays: dict[str, np.ndarray]
+) -> None:
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as archive:
+        for name, text in texts.items():
+            archive.writestr(name, text)
+        for name, array in arrays.items():
+            with archive.open(f"{name}.npy", "w") as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is on disk; Windows cannot
+    # open a folder for this, and there the rename is as durable as it gets.
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def open_archive(path: PathLike) -> Any:
+    """Open ``path`` as an ``.npz`` archive (a context manager), never unpickling.
+
+    Raises:
+        AgentFileError: if it is not a readable ``.npz`` archive.
+        FileNotFoundError: if there is no file at ``path``.
+    """
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise
+    except ValueError as err:
+        # numpy's own message here suggests unpickling, which a loader must not do.
+        raise AgentFileError(
+            f"{path}: not a saved agent: not an .npz archive, and nothing in it was "
+            f"executed"
+        ) from err
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise AgentFileError(
+            f"{path}: not a saved agent (expected an .npz archive): {err}"
+        ) from err
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise AgentFileError(f"{path}: not a saved agent: it holds a single array")
+    return archive
+
+
+def member(path: PathLike, archive: Any, name: str) -> Any:
+    """Return member ``name`` of an open archive: an array, or bytes for text."""
+    if name not in archive.files:
+        raise AgentFileError(f"{path}: damaged or not a saved agent: no {name!r}")
+    try:
+        return archive[name]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise AgentFileError(f"{path}: damaged: cannot read {name!r}: {err}") from err
+
+
+def array(
+    path: PathLike, archive: Any, name: str, dtype: type[np.generic]
+) -> np.ndarray:
+    """Return array ``name`` of an open archive, checking it has ``dtype``."""
+    value = member(path, archive, name)
+    if not isinstance(value, np.ndarray) or value.dtype != dtype:
+        raise AgentFileError(
+            f"{path}: damaged: {name!r} must be a {np.dtype(dtype).name} array, got "
+            f"{getattr(value, 'dtype', type(value).__name__)}"
+        )
+    return value
