@@ -68,7 +68,9 @@ def test_steps_respect_the_spaces_rewards_and_episode_ends(config, seed, actions
         assert env.observation_space.contains(obs) and type(obs) is int
         assert abs(obs - previous) <= 1
         assert terminated == (obs == core.goal)
-        assert reward == (config["goal_reward"] if terminated else config["step_reward"])
+        assert reward == (
+            config["goal_reward"] if terminated else config["step_reward"]
+        )
         assert truncated == (elapsed == limit)
         assert info["steps"] == elapsed
 
@@ -145,3 +147,35 @@ def test_q_values_stay_finite_and_within_the_reward_bound(rate, discount, data):
         assert agent.act(next_obs) in range(3)
     assert np.all(np.isfinite(agent.q_table))
     assert np.all(np.abs(agent.q_table) <= bound * (1 + 1e-12))
+
+
+@st.composite
+def deterministic_configurations(draw: st.DrawFn) -> dict:
+    """Configurations in which no random number is drawn, so envs agree exactly."""
+    config = draw(configurations())
+    config["slip"] = draw(st.sampled_from([0.0, 1.0]))
+    if config["start"] == "random":
+        config["start"] = 0
+    return config
+
+
+@PROPERTY_SETTINGS
+@given(
+    deterministic_configurations(),
+    st.integers(1, 6),
+    SEEDS,
+    st.lists(st.integers(0, 2**16 - 1), max_size=60),
+)
+def test_the_vector_env_agrees_with_single_envs(config, n_envs, seed, action_bits):
+    native = gym.make_vec(corridor_env.ENV_ID, num_envs=n_envs, **config)
+    reference = gym.make_vec(
+        corridor_env.ENV_ID, num_envs=n_envs, vectorization_mode="sync", **config
+    )
+    assert isinstance(native.unwrapped, corridor_env.CorridorVectorEnv)
+    assert np.array_equal(native.reset(seed=seed)[0], reference.reset(seed=seed)[0])
+    for bits in action_bits:
+        actions = np.array([(bits >> k) & 1 for k in range(n_envs)])
+        got = native.step(actions)[:4]
+        expected = reference.step(actions)[:4]
+        for got_array, expected_array in zip(got, expected, strict=True):
+            assert np.array_equal(got_array, expected_array)
