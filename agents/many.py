@@ -8,6 +8,7 @@ agents here are, in distribution, ``K`` separate `QLearningAgent` runs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -62,6 +63,11 @@ class ManyHistory:
     last_returns: Floats
     last_lengths: Ints
     steps: int
+
+
+# Called with the indices of the agents whose episode just ended (their counts in
+# ``history.episodes`` already include it) and the history; True stops training.
+ManyCallback = Callable[[Ints, ManyHistory], bool | None]
 
 
 class ManyQLearning:
@@ -297,6 +303,7 @@ def train_many(
     steps: int,
     *,
     seed: int | None = None,
+    callback: ManyCallback | None = None,
 ) -> ManyHistory:
     """Train every agent on its own sub-env of ``env`` for ``steps`` steps.
 
@@ -306,9 +313,14 @@ def train_many(
             single spaces suit ``agents``.
         steps: steps each agent takes, an int >= 0.
         seed: passed to ``env.reset``.
+        callback: called after every step in which some episodes ended, as
+            ``callback(ended, history)`` with ``ended`` the indices of those agents,
+            whose Q-tables then hold the values at the end of that episode;
+            training stops early if it returns True.
 
     Returns:
-        Each agent's finished episodes and its latest episode's return and length.
+        Each agent's finished episodes, its latest episode's return and length, and
+        the steps taken.
 
     Raises:
         ValueError: if ``env`` does not autoreset on the next step, or its number of
@@ -329,7 +341,7 @@ def train_many(
     # The step after an episode ends only resets that sub-env: nothing to learn.
     learning = np.ones(agents.n_agents, dtype=np.bool_)
     ended = np.zeros(agents.n_agents, dtype=np.bool_)
-    for _ in range(steps):
+    for step in range(steps):
         columns = agents._act(offsets, greedy=False)
         actions = columns + agents.action_start if agents.action_start else columns
         next_obs, rewards, terminated, truncated, _ = env.step(actions)
@@ -339,7 +351,10 @@ def train_many(
         lengths += learning
         np.logical_or(terminated, truncated, out=ended)
         if ended.any():
-            _finish(history, returns, lengths, ended)
+            index = _finish(history, returns, lengths, ended)
+            if callback is not None and callback(index, history):
+                history.steps = step + 1
+                break
         np.logical_not(ended, out=learning)
         offsets = next_offsets
     return history
@@ -358,7 +373,8 @@ def _check_env(agents: ManyQLearning, env: VectorEnv[Any, Any, Any]) -> None:
 
 def _finish(
     history: ManyHistory, returns: Floats, lengths: Ints, ended: NDArray[np.bool_]
-) -> None:
+) -> Ints:
+    """Record the episodes that ended; return the indices of their agents."""
     # Indices of the few agents whose episode ended beat passes over all of them.
     index = np.flatnonzero(ended)
     history.episodes[index] += 1
@@ -366,3 +382,4 @@ def _finish(
     history.last_lengths[index] = lengths[index]
     returns[index] = 0.0
     lengths[index] = 0
+    return index

@@ -346,7 +346,12 @@ def test_figure_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
 def test_many_seeds_reports_percentiles_of_each_run():
     env = corridor()
     study = convergence_over_seeds(
-        env, 5, 1500, criteria=[PolicyOptimal(), QWithin(0.05)], seed=SEED
+        env,
+        5,
+        1500,
+        criteria=[PolicyOptimal(), QWithin(0.05)],
+        seed=SEED,
+        engine="sequential",
     )
     expected = []
     for seed in range(SEED, SEED + 5):

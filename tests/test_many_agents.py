@@ -112,6 +112,24 @@ def test_train_many_with_a_fixed_greedy_path_is_exact():
     assert history.steps == 12
 
 
+def test_train_many_calls_back_with_the_agents_whose_episode_ended():
+    env = gym.make_vec(corridor_env.ENV_ID, num_envs=3)
+    many = ManyQLearning.from_vector_env(env, epsilon=0.0, seed=SEED)
+    many.q_tables[:, :, 1] = 1e-3
+    many.q_tables[2, :, 1] = -1e-3  # agent 2 walks left, into the time limit
+    calls = []
+
+    def callback(ended, history):
+        calls.append((ended.tolist(), history.episodes.tolist()))
+        return len(calls) == 2
+
+    history = train_many(many, env, 10_000, seed=SEED, callback=callback)
+    # Agents 0 and 1 reach the goal in 5 steps, then again 6 steps later.
+    assert calls == [([0, 1], [1, 1, 0]), ([0, 1], [2, 2, 0])]
+    assert history.steps == 11
+    np.testing.assert_array_equal(history.last_lengths, [5, 5, 0])
+
+
 def separate_agents_q(n_agents: int, steps: int) -> np.ndarray:
     """Q-tables of separate QLearningAgents, each run for ``steps`` calls.
 
