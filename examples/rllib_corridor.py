@@ -154,8 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     started_here = not ray.is_initialized()
     if started_here:
+        # "local" starts a fresh cluster even where RAY_ADDRESS or a previous
+        # `ray start` points at another one.
         ray.init(
-            address=args.address,
+            address=args.address or "local",
             include_dashboard=False,
             log_to_driver=args.worker_logs,
         )
