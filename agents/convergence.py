@@ -137,9 +137,12 @@ class _Tracker:
     streaks: list[int] = field(init=False)
     first_met: list[int | None] = field(init=False)
     combined: int | None = None
+    learned: bool = False
 
     def __post_init__(self) -> None:
         self.previous = self.agent.q_table.copy()
+        # A table that starts non-zero was trained before: it has learned already.
+        self.learned = bool(np.any(self.previous))
         self.streaks = [0] * len(self.criteria)
         self.first_met = [None] * len(self.criteria)
 
@@ -165,8 +168,9 @@ class _Tracker:
         table = self.agent.q_table
         change = float(np.max(np.abs(table - self.previous)))
         self.previous = table.copy()
+        self.learned = self.learned or change > 0.0
         if self.q_star is None or self.model is None:
-            return EpisodeRecord(change, float("nan"), False, False)
+            return EpisodeRecord(change, float("nan"), False, False, self.learned)
         acting = self.model.acting_states
         error = float(np.max(np.abs(table - self.q_star)[acting]))
         greedy = table == table.max(axis=1, keepdims=True)
@@ -174,7 +178,7 @@ class _Tracker:
         if changed:
             self.greedy = greedy
             self.optimal = self._is_optimal(greedy / greedy.sum(axis=1, keepdims=True))
-        return EpisodeRecord(change, error, self.optimal, changed)
+        return EpisodeRecord(change, error, self.optimal, changed, self.learned)
 
     def _is_optimal(self, policy: NDArray[np.float64]) -> bool:
         assert self.model is not None and self.q_star is not None

@@ -29,12 +29,14 @@ class EpisodeRecord:
         q_error: ``max |Q - Q*|`` where the agent acts; NaN without a model.
         policy_optimal: whether the greedy policy is optimal (False without a model).
         policy_changed: whether any greedy choice differs from the last episode's.
+        learned: whether any Q-value has moved from its start yet.
     """
 
     q_change: float
     q_error: float
     policy_optimal: bool
     policy_changed: bool
+    learned: bool
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,11 @@ class PolicyOptimal:
 
 @dataclass(frozen=True)
 class QChangeBelow:
-    """Every Q-value moved by less than ``tol`` in each of ``patience`` episodes."""
+    """Every Q-value moved by less than ``tol`` in each of ``patience`` episodes.
+
+    Episodes before the first Q-value moves do not count: a table that has seen no
+    reward yet is standing still, not converged.
+    """
 
     tol: float = 1e-6
     patience: int = 100
@@ -105,7 +111,7 @@ class QChangeBelow:
 
     def advance(self, streak: int, record: EpisodeRecord) -> int:
         """Return the number of episodes in a row the condition has held."""
-        return streak + 1 if record.q_change < self.tol else 0
+        return streak + 1 if record.learned and record.q_change < self.tol else 0
 
 
 def _for(patience: int) -> str:

@@ -34,6 +34,7 @@ class _Records(NamedTuple):
     q_error: Floats
     policy_optimal: Flags
     policy_changed: Flags
+    learned: Flags
 
 
 def _advance(criterion: Criterion, streaks: Ints, records: _Records) -> Ints:
@@ -44,7 +45,7 @@ def _advance(criterion: Criterion, streaks: Ints, records: _Records) -> Ints:
     if isinstance(criterion, QWithin):
         holds = records.q_error < criterion.tol  # NaN (no model) never holds
     else:
-        holds = records.q_change < criterion.tol
+        holds = (records.q_change < criterion.tol) & records.learned
     return np.where(holds, streaks + 1, 0)
 
 
@@ -71,6 +72,7 @@ class _ManyTracker:
     streaks: Ints = field(init=False)
     first_met: Floats = field(init=False)
     finished: Flags = field(init=False)
+    learned: Flags = field(init=False)
     verdicts: dict[bytes, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -83,6 +85,8 @@ class _ManyTracker:
         self.streaks = np.zeros((n_criteria, n_agents), dtype=np.int64)
         self.first_met = np.full((n_criteria, n_agents), np.inf)
         self.finished = np.full(n_agents, self.budget == 0)
+        # A table that starts non-zero was trained before: it has learned already.
+        self.learned = np.asarray(self.previous.reshape(n_agents, -1).any(axis=1))
 
     def __call__(self, ended: Ints, history: ManyHistory) -> bool:
         # Agents that already converged or spent their budget keep stepping with
@@ -109,16 +113,18 @@ class _ManyTracker:
         tables = self.agents.q_tables[index]
         change = _largest(np.abs(tables - self.previous[index]))
         self.previous[index] = tables
+        self.learned[index] |= change > 0.0
+        learned = self.learned[index]
         error = np.full(index.size, np.nan)
         optimal = changed = np.zeros(index.size, dtype=np.bool_)
         if self.model is None or self.q_star is None:
-            return _Records(change, error, optimal, changed)
+            return _Records(change, error, optimal, changed, learned)
         if any(isinstance(criterion, QWithin) for criterion in self.criteria):
             acting = self.model.acting_states
             error = _largest(np.abs(tables[:, acting] - self.q_star[acting]))
         if any(isinstance(criterion, PolicyOptimal) for criterion in self.criteria):
             optimal, changed = self._policies(index, tables)
-        return _Records(change, error, optimal, changed)
+        return _Records(change, error, optimal, changed, learned)
 
     def _policies(self, index: Ints, tables: Floats) -> tuple[Flags, Flags]:
         """Return whether each agent's greedy policy is optimal, and changed."""

@@ -150,7 +150,7 @@ class CorridorEnv(gym.Env[int, int]):
 
     @cached_property
     def P(self) -> dict[int, dict[int, list[Transition]]]:  # noqa: N802
-        """The transition model, ``P[state][action] -> [(prob, next, reward, term)]``."""
+        """The transition model: ``P[state][action]`` lists the possible outcomes."""
         model: dict[int, dict[int, list[Transition]]] = {}
         for state in range(self.length):
             model[state] = {}

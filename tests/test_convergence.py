@@ -329,6 +329,7 @@ def test_sparkline_bins_and_scales():
 
 
 def test_figure_is_written_as_png(tmp_path):
+    pytest.importorskip("matplotlib", reason='needs the "plot" extra')
     env = corridor()
     result = train_until_converged(agent_for(env), env, 50, seed=SEED)
     path = plot_convergence(result, tmp_path / "convergence.png")

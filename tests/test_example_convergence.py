@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import gymnasium as gym
+import pytest
 
 import corridor_env
 from agents import PolicyOptimal, QLearningAgent, QWithin, train_until_converged
@@ -55,6 +56,7 @@ def test_example_reports_an_unconverged_budget_plainly(load_example, capsys):
 
 
 def test_example_many_seeds_and_figure(load_example, capsys, tmp_path):
+    pytest.importorskip("matplotlib", reason='needs the "plot" extra')
     figure = tmp_path / "convergence.png"
     argv = ["--episodes", "200", *SMALL, "--seeds", "3", "--plot", str(figure)]
     assert load_example("convergence").main(argv) == 0

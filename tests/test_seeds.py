@@ -71,12 +71,13 @@ def test_two_cells_give_the_hand_computed_episodes(engine):
 @pytest.mark.parametrize("engine", ["lockstep", "sequential"])
 def test_episodes_cut_by_max_steps_never_reach_the_goal(engine):
     # Five steps reach the goal of the default corridor; three never do, so the
-    # table stays zero: no change from the start, and no optimal policy.
+    # table stays zero: it learns nothing, and a table standing still because it
+    # has seen no reward has not converged.
     criteria = (QChangeBelow(1e-9, patience=2), PolicyOptimal(), QWithin())
     study = convergence_over_seeds(
         corridor(), 30, 8, criteria=criteria, max_steps=3, engine=engine
     )
-    assert study.episodes_to[0].tolist() == [2.0] * 30
+    assert np.isinf(study.episodes_to[0]).all()
     assert np.isinf(study.episodes_to[1]).all()
     assert np.isinf(study.episodes_to[2]).all()
 
@@ -241,9 +242,11 @@ def test_envs_without_a_vector_form_run_in_lockstep_through_sync():
         lake, 8, 40, criteria=[QChangeBelow(1e-9, 1)], epsilon=1.0
     )
     assert study.engine == "lockstep"
-    # Until a walk first reaches the goal every reward is 0 and no Q-value moves;
-    # with these seeds no first random walk from the corner reaches it.
-    assert study.episodes_to[0].tolist() == [1.0] * 8
+    # Until a walk first reaches the goal every reward is 0 and no Q-value moves,
+    # which does not count; the episode that first moves one cannot count either.
+    reached = study.episodes_to[0]
+    assert np.all(reached >= 2)
+    assert np.isfinite(reached).any()
 
 
 def test_seed_study_counts_runs_from_its_results():
