@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any
 
 import gymnasium as gym
 from tqdm.auto import tqdm
 
+from agents._checks import check_count
 from agents.q_learning import QLearningAgent
 
 # A safety net for envs without a time limit: an episode this long is cut short and
@@ -55,14 +55,6 @@ class History:
 Callback = Callable[[int, History], bool | None]
 
 
-def _check_count(value: object, name: str, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _run_episode(
     agent: QLearningAgent,
     env: gym.Env[Any, Any],
@@ -97,8 +89,8 @@ def _run(
     progress: bool,
     callback: Callback | None,
 ) -> History:
-    episodes = _check_count(episodes, "episodes", 0)
-    max_steps = _check_count(max_steps, "max_steps", 1)
+    episodes = check_count(episodes, "episodes", 0)
+    max_steps = check_count(max_steps, "max_steps", 1)
     history = History()
     bar = tqdm(
         total=episodes,

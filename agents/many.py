@@ -10,25 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from numpy.typing import ArrayLike, NDArray
 
+from agents._checks import check_count
 from agents.spaces import discrete_size
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
-
-
-def _check_count(value: object, name: str, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
 
 
 def _check_rates(value: ArrayLike, name: str, n_agents: int, low_open: bool) -> Floats:
@@ -103,16 +95,16 @@ class ManyQLearning:
         action_start: int = 0,
     ) -> None:
         """Build ``n_agents`` zero Q-tables; see the class docstring."""
-        self.n_agents = _check_count(n_agents, "n_agents", 1)
-        self.n_states = _check_count(n_states, "n_states", 1)
-        self.n_actions = _check_count(n_actions, "n_actions", 1)
+        self.n_agents = check_count(n_agents, "n_agents", 1)
+        self.n_states = check_count(n_states, "n_states", 1)
+        self.n_actions = check_count(n_actions, "n_actions", 1)
         self.learning_rate = _check_rates(
             learning_rate, "learning_rate", n_agents, True
         )
         self.discount = _check_rates(discount, "discount", n_agents, False)
         self.epsilon = _check_rates(epsilon, "epsilon", n_agents, False)
         if seed is not None:
-            seed = _check_count(seed, "seed", 0)
+            seed = check_count(seed, "seed", 0)
         self.obs_start = int(obs_start)
         self.action_start = int(action_start)
         self.q_tables = np.zeros((n_agents, n_states, n_actions))
@@ -326,7 +318,7 @@ def train_many(
         ValueError: if ``env`` does not autoreset on the next step, or its number of
             sub-envs differs from the number of agents.
     """
-    steps = _check_count(steps, "steps", 0)
+    steps = check_count(steps, "steps", 0)
     _check_env(agents, env)
     history = ManyHistory(
         episodes=np.zeros(agents.n_agents, dtype=np.int64),

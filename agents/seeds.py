@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any, Literal
 
 import gymnasium as gym
@@ -20,6 +20,7 @@ import numpy as np
 from gymnasium.vector import VectorEnv
 from numpy.typing import NDArray
 
+from agents._checks import check_count
 from agents.convergence import _optimum, _warn_if_hopeless, train_until_converged
 from agents.criteria import Criterion, PolicyOptimal, QWithin
 from agents.exact import TabularModel
@@ -96,14 +97,6 @@ def _cell(value: float, budget: int) -> str:
     return f">{budget}" if math.isinf(value) else str(int(value))
 
 
-def _check_count(value: object, name: str, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int >= {minimum}, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _check_study(
     runs: object, criteria: Sequence[Criterion], engine: object
 ) -> tuple[Criterion, ...]:
@@ -170,8 +163,8 @@ def _lockstep(
     optimum: tuple[TabularModel | None, NDArray[np.float64] | None],
 ) -> NDArray[np.float64]:
     """Train the runs with ``probe``'s hyperparameters in lockstep; see the caller."""
-    episodes = _check_count(episodes, "episodes", 0)
-    max_steps = _check_count(max_steps, "max_steps", 1)
+    episodes = check_count(episodes, "episodes", 0)
+    max_steps = check_count(max_steps, "max_steps", 1)
     model, q_star = optimum
     vector_env, limit = _vector_env(env, runs, max_steps)
     try:

@@ -51,6 +51,15 @@ def check_start(start: object, length: int, name: str = "start") -> int | str:
     return cell
 
 
+def check_render_mode(render_mode: object, modes: list[str]) -> str | None:
+    """Return ``render_mode`` after checking it is ``None`` or one of ``modes``."""
+    if render_mode is not None and render_mode not in modes:
+        raise ValueError(
+            f"render_mode must be None or one of {modes}, got {render_mode!r}"
+        )
+    return render_mode
+
+
 def check_reset_options(options: object) -> None:
     """Check that ``reset``'s options are a dict of known keys."""
     if not isinstance(options, dict):

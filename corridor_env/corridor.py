@@ -19,6 +19,7 @@ from corridor_env._checks import (
     check_action,
     check_length,
     check_probability,
+    check_render_mode,
     check_reset_options,
     check_reward,
     check_start,
@@ -132,12 +133,7 @@ class CorridorEnv(gym.Env[int, int]):
         self.slip = check_probability(slip, "slip")
         self.goal_reward = check_reward(goal_reward, "goal_reward")
         self.step_reward = check_reward(step_reward, "step_reward")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be None or one of "
-                f"{self.metadata['render_modes']}, got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.goal = self.length - 1
         # Discrete spaces are typed as numpy ints; this env hands out Python ints.
         self.observation_space = spaces.Discrete(self.length)  # type: ignore[assignment]

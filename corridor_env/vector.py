@@ -17,6 +17,7 @@ from corridor_env._checks import (
     RANDOM_START,
     check_length,
     check_probability,
+    check_render_mode,
     check_reward,
     check_start,
 )
@@ -166,12 +167,7 @@ class CorridorVectorEnv(VectorEnv[Observations, NDArray[np.integer[Any]], Any]):
         self.goal_reward = check_reward(goal_reward, "goal_reward")
         self.step_reward = check_reward(step_reward, "step_reward")
         self.max_episode_steps = _check_limit(max_episode_steps)
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(
-                f"render_mode must be None or one of "
-                f"{self.metadata['render_modes']}, got {render_mode!r}"
-            )
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.goal = self.length - 1
 
         self.single_observation_space = spaces.Discrete(self.length)
