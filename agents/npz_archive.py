@@ -25,20 +25,53 @@ class AgentFileError(ValueError):
     """A saved agent that cannot be loaded; the message names the file and why."""
 
 
+def check_writable(path: PathLike) -> Path:
+    """Return ``path`` as a `Path` after checking a file can be written there.
+
+    Meant to be called before long work whose result is to be saved, so that a bad
+    path fails at once rather than after the work.
+
+    Raises:
+        ValueError: if ``path`` is empty or a folder, or its folder is missing or
+            not writable; the message names the path.
+    """
+    text = os.fspath(path)
+    target = Path(text)
+    folder = target.parent
+    problem = None
+    if not text:
+        problem = "the path is empty"
+    elif target.is_dir():
+        problem = "it is a folder"
+    elif not folder.is_dir():
+        problem = f"the folder {str(folder)!r} does not exist"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        problem = f"the folder {str(folder)!r} is not writable"
+    if problem is not None:
+        raise ValueError(f"cannot save to {text!r}: {problem}")
+    return target
+
+
 def write_atomically(
     path: PathLike, texts: dict[str, str], arrays: dict[str, np.ndarray]
 ) -> None:
     """Write ``texts`` (by member name) and ``arrays`` (as ``NAME.npy``) to ``path``.
 
+    The file gets the mode of the file it replaces, or else the usual mode for a
+    new file under the process's umask.
+
     Raises:
+        ValueError: as `check_writable` says.
         OSError: if the file cannot be written; any previous file is left as it
             was, and the temporary file is removed.
     """
-    target = Path(path)
+    target = check_writable(path)
+    mode = _mode_for(target)
     handle, temp_name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
     try:
+        os.chmod(temp_name, mode)
         with os.fdopen(handle, "wb") as file:
             _write_members(file, texts, arrays)
             file.flush()
@@ -49,6 +82,16 @@ def write_atomically(
             os.unlink(temp_name)
         raise
     _sync_folder(target.parent)
+
+
+def _mode_for(target: Path) -> int:
+    """Return the permission bits the written file should have."""
+    with contextlib.suppress(OSError):
+        return target.stat().st_mode & 0o777
+    # The umask can only be read by setting it; set it straight back.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _write_members(
