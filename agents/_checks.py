@@ -1,8 +1,10 @@
-"""Checks of the counts that the loops and trainers take."""
+"""Checks of the counts and seeds that the agents, loops and trainers take."""
 
 from __future__ import annotations
 
 from numbers import Integral
+
+import numpy as np
 
 
 def check_count(value: object, name: str, minimum: int) -> int:
@@ -17,3 +19,14 @@ def check_count(value: object, name: str, minimum: int) -> int:
     if int(value) < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_seed(seed: object) -> int | None:
+    """Return ``seed`` as an ``int``, or None, after checking it is an int >= 0."""
+    if seed is None:
+        return None
+    if not isinstance(seed, Integral) or isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed must be a non-negative int or None, got {seed!r}")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    return int(seed)

@@ -9,7 +9,7 @@ from typing import Any
 import gymnasium as gym
 from tqdm.auto import tqdm
 
-from agents._checks import check_count
+from agents._checks import check_count, check_seed
 from agents.q_learning import QLearningAgent
 
 # A safety net for envs without a time limit: an episode this long is cut short and
@@ -91,6 +91,8 @@ def _run(
 ) -> History:
     episodes = check_count(episodes, "episodes", 0)
     max_steps = check_count(max_steps, "max_steps", 1)
+    seed = check_seed(seed)
+    agent.check_spaces(env)
     history = History()
     bar = tqdm(
         total=episodes,

@@ -79,9 +79,14 @@ def save_agent(
             the command line can rebuild it; ``None`` records no env.
 
     Raises:
-        TypeError: if a hyperparameter or env keyword cannot be written as JSON.
+        TypeError: if a hyperparameter or env keyword cannot be written as JSON,
+            or ``env`` has no Discrete spaces.
+        ValueError: if ``env``'s spaces do not fit the agent's table, or ``path``
+            cannot be written (an empty path, a folder, a missing folder).
         OSError: if the file cannot be written; any previous file is left as it was.
     """
+    if env is not None:
+        agent.check_spaces(env)
     text = json.dumps(_metadata(agent, env), indent=2, sort_keys=True)
     arrays: dict[str, np.ndarray] = {
         _Q_TABLE: agent.q_table,

@@ -12,6 +12,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
+from agents._checks import check_seed
 from agents.schedules import (
     EpisodeSchedule,
     Epsilon,
@@ -51,14 +52,32 @@ def _learning_rate_schedule(value: object) -> EpisodeSchedule | VisitCount:
     return schedule
 
 
-def _check_seed(seed: object) -> int | None:
-    if seed is None:
-        return None
-    if not isinstance(seed, Integral) or isinstance(seed, (bool, np.bool_)):
-        raise TypeError(f"seed must be a non-negative int or None, got {seed!r}")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
-    return int(seed)
+def _table_layout(env: Any) -> tuple[int, int, int, int]:
+    """Return ``(n_states, obs_start, n_actions, action_start)`` of ``env``."""
+    if not all(hasattr(env, name) for name in ("observation_space", "action_space")):
+        raise TypeError(
+            f"env must be a Gymnasium env with observation_space and action_space "
+            f"(e.g. from gym.make), got {env!r}"
+        )
+    n_states, obs_start = discrete_size(env.observation_space, "observation_space")
+    n_actions, action_start = discrete_size(env.action_space, "action_space")
+    return n_states, obs_start, n_actions, action_start
+
+
+def _reward_value(reward: object) -> float:
+    """Return a non-float reward as a float, or raise naming it."""
+    if not isinstance(reward, Real) or isinstance(reward, (bool, np.bool_)):
+        raise TypeError(
+            f"reward must be a real number, got {reward!r} of type "
+            f"{type(reward).__name__}"
+        )
+    return float(reward)
+
+
+def _check_start(value: object, name: str) -> int:
+    if not isinstance(value, Integral) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int, got {value!r}")
+    return int(value)
 
 
 class QLearningAgent:
@@ -126,9 +145,9 @@ class QLearningAgent:
         self.learning_rate = learning_rate
         self.discount = _check_rate(discount, "discount", False)
         self.epsilon = epsilon
-        self.seed = _check_seed(seed)
-        self.obs_start = int(obs_start)
-        self.action_start = int(action_start)
+        self.seed = check_seed(seed)
+        self.obs_start = _check_start(obs_start, "obs_start")
+        self.action_start = _check_start(action_start, "action_start")
         self._rng = np.random.default_rng(self.seed)
         self._uniforms: list[float] = []
         self._next_uniform = 0
@@ -145,8 +164,7 @@ class QLearningAgent:
         Raises:
             TypeError: if either space is not ``Discrete``; the message names it.
         """
-        n_states, obs_start = discrete_size(env.observation_space, "observation_space")
-        n_actions, action_start = discrete_size(env.action_space, "action_space")
+        n_states, obs_start, n_actions, action_start = _table_layout(env)
         return cls(
             n_states,
             n_actions,
@@ -154,6 +172,23 @@ class QLearningAgent:
             action_start=action_start,
             **kwargs,
         )
+
+    def check_spaces(self, env: Any) -> None:
+        """Raise ``ValueError`` unless ``env``'s spaces are the ones this table fits.
+
+        Raises:
+            TypeError: if ``env`` has no Discrete observation and action spaces.
+            ValueError: if their sizes or starts differ from the agent's.
+        """
+        layout = _table_layout(env)
+        mine = (self.n_states, self.obs_start, self.n_actions, self.action_start)
+        if layout != mine:
+            raise ValueError(
+                f"the agent's table fits Discrete({self.n_states}, "
+                f"start={self.obs_start}) observations and Discrete("
+                f"{self.n_actions}, start={self.action_start}) actions, but the env "
+                f"has {env.observation_space} and {env.action_space}"
+            )
 
     @property
     def epsilon(self) -> float:
@@ -313,7 +348,7 @@ class QLearningAgent:
             state = to_index(obs, self.n_states, self.obs_start, "obs")
         index = state * n_actions + column
         q = self._q
-        target = reward if type(reward) is float else float(reward)
+        target = reward if type(reward) is float else _reward_value(reward)
         if not terminated:
             following = next_obs - self.obs_start if type(next_obs) is int else -1
             if not 0 <= following < self.n_states:
@@ -330,12 +365,15 @@ class QLearningAgent:
             else:
                 target += self.discount * max(q[base : base + n_actions])
         td_error = target - q[index]
-        value = q[index] = q[index] + self._learning_rate * td_error
+        value = q[index] + self._learning_rate * td_error
         if not math.isfinite(value):
+            # Refused before writing, so the table stays finite.
             raise ValueError(
-                f"update made Q[{obs}, {action}] non-finite (reward={reward!r}); "
-                f"rewards must be finite"
+                f"update would make Q[{obs}, {action}] non-finite (reward={reward!r},"
+                f" target={target!r}); rewards must be finite and Q-values must "
+                f"stay within the float range"
             )
+        q[index] = value
         return td_error
 
     def save(

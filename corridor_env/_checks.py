@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 
 RANDOM_START = "random"
+# Observations are handed out as int64 in the vector env, and a corridor this long
+# is already far beyond what a table or a rendering can hold.
+MAX_LENGTH = 2**31 - 1
 N_ACTIONS = 2
 RESET_OPTIONS = ("start",)
 
@@ -26,12 +29,14 @@ def _as_integer(value: object) -> int | None:
 
 
 def check_length(length: object) -> int:
-    """Return ``length`` as an ``int`` after checking it is an integer >= 2."""
+    """Return ``length`` as an ``int`` after checking it is in [2, MAX_LENGTH]."""
     cells = _as_integer(length)
     if cells is None:
         raise TypeError(f"length must be an int >= 2, got {length!r}")
     if cells < 2:
         raise ValueError(f"length must be an int >= 2, got {length!r}")
+    if cells > MAX_LENGTH:
+        raise ValueError(f"length must be an int <= {MAX_LENGTH}, got {length!r}")
     return cells
 
 

@@ -450,6 +450,127 @@ LOOPS = [
     ),
 ]
 
+MORE_AGENT_INPUTS = [
+    Case(
+        "update reward=None",
+        lambda: agent().update(0, 1, None, 1, False),
+        TypeError,
+        r"reward must be a real number, got None",
+    ),
+    Case(
+        "update reward='1'",
+        lambda: agent().update(0, 1, "1", 1, False),
+        TypeError,
+        r"reward must be a real number, got '1' of type str",
+    ),
+    Case(
+        "update overflow",
+        lambda: agent_with(-1e308).update(0, 1, 1e308, 1, True),
+        ValueError,
+        r"would make Q\[0, 1\] non-finite",
+    ),
+    Case(
+        "obs_start='x'",
+        lambda: QLearningAgent(6, 2, obs_start="x"),
+        TypeError,
+        r"obs_start must be an int, got 'x'",
+    ),
+    Case(
+        "action_start=1.7",
+        lambda: QLearningAgent(6, 2, action_start=1.7),
+        TypeError,
+        r"action_start must be an int, got 1\.7",
+    ),
+    Case(
+        "from_env(None)",
+        lambda: QLearningAgent.from_env(None),
+        TypeError,
+        r"env must be a Gymnasium env .*got None",
+    ),
+    Case(
+        "from_env(id string)",
+        lambda: QLearningAgent.from_env("Corridor-v0"),
+        TypeError,
+        r"env must be a Gymnasium env .*got 'Corridor-v0'",
+    ),
+    Case(
+        "train on a larger env",
+        lambda: train(agent(), CorridorEnv(length=10), 1),
+        ValueError,
+        r"table fits Discrete\(6, start=0\) .*Discrete\(10\)",
+    ),
+    Case(
+        "train seed=-1",
+        lambda: train(agent(), CorridorEnv(), 1, seed=-1),
+        ValueError,
+        r"seed must be a non-negative int or None, got -1",
+    ),
+    Case(
+        "evaluate seed='0'",
+        lambda: evaluate(agent(), CorridorEnv(), 1, seed="0"),
+        TypeError,
+        r"seed must be .*got '0'",
+    ),
+]
+
+SAVING = [
+    Case(
+        "save ''",
+        lambda: agent().save(""),
+        ValueError,
+        r"cannot save to '': the path is empty",
+    ),
+    Case(
+        "save to a folder",
+        lambda: agent().save(_folder()),
+        ValueError,
+        r"cannot save to .*: it is a folder",
+    ),
+    Case(
+        "save into a missing folder",
+        lambda: agent().save(_folder() + "/missing/agent.npz"),
+        ValueError,
+        r"the folder .*missing' does not exist",
+    ),
+    Case(
+        "save with an env it does not fit",
+        lambda: agent().save(_folder() + "/agent.npz", gym.make("FrozenLake-v1")),
+        ValueError,
+        r"table fits Discrete\(6, start=0\)",
+    ),
+    Case(
+        "save with an env id string",
+        lambda: agent().save(_folder() + "/agent.npz", "Corridor-v0"),
+        TypeError,
+        r"env must be a Gymnasium env",
+    ),
+    Case(
+        "length beyond the maximum",
+        lambda: make(length=2**31),
+        ValueError,
+        r"length must be an int <= 2147483647, got 2147483648",
+    ),
+    Case(
+        "length=10**30",
+        lambda: make(length=10**30),
+        ValueError,
+        r"length must be an int <= 2147483647",
+    ),
+]
+
+
+def agent_with(value: float) -> QLearningAgent:
+    learner = agent()
+    learner.q_table[0, 1] = value
+    return learner
+
+
+def _folder() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix="corridor-catalogue-")
+
+
 CATALOGUE = {
     "env argument": ENV_ARGUMENTS,
     "reset option": RESET_OPTIONS,
@@ -459,6 +580,8 @@ CATALOGUE = {
     "agent space": AGENT_SPACES,
     "agent input": AGENT_INPUTS,
     "loop argument": LOOPS,
+    "agent input, more": MORE_AGENT_INPUTS,
+    "saving and limits": SAVING,
 }
 ALL_CASES = [(group, case) for group, cases in CATALOGUE.items() for case in cases]
 
@@ -502,3 +625,11 @@ def test_closing_twice_and_using_after_close_work():
     assert env.reset(seed=0)[0] == 0
     assert env.step(1)[0] == 1
     assert env.render() == "-o---T"
+
+
+def test_a_refused_update_leaves_the_table_as_it_was():
+    learner = agent_with(-1e308)
+    before = learner.q_table.copy()
+    with pytest.raises(ValueError, match="non-finite"):
+        learner.update(0, 1, 1e308, 1, True)
+    assert np.array_equal(learner.q_table, before)

@@ -195,8 +195,7 @@ def test_save_failure_leaves_the_previous_file_intact(
     assert os.listdir(tmp_path) == ["agent.npz"]
 
 
-def test_save_refuses_keywords_that_are_not_json(tmp_path, trained):
-    env = gym.make(ENV_ID)
+def test_save_refuses_keywords_that_are_not_json(tmp_path, env, trained):
     env.unwrapped.spec.kwargs["length"] = object()
     with pytest.raises(TypeError, match="env keywords must be JSON"):
         trained.save(tmp_path / "agent.npz", env)
@@ -265,3 +264,10 @@ def test_load_refuses_a_rate_in_force_out_of_range(tmp_path, trained):
     _rewrite_metadata(path, progress=progress)
     with pytest.raises(AgentFileError, match=r"epsilon in force .* got 5\.0"):
         QLearningAgent.load(path)
+
+
+def test_save_refuses_an_env_the_table_does_not_fit(tmp_path, trained):
+    lake = gym.make("FrozenLake-v1")
+    with pytest.raises(ValueError, match=r"table fits Discrete\(\d+, start=0\)"):
+        trained.save(tmp_path / "agent.npz", lake)
+    assert not list(tmp_path.iterdir())
