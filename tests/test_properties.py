@@ -179,3 +179,30 @@ def test_the_vector_env_agrees_with_single_envs(config, n_envs, seed, action_bit
         expected = reference.step(actions)[:4]
         for got_array, expected_array in zip(got, expected, strict=True):
             assert np.array_equal(got_array, expected_array)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.floats(0.01, 1.0),
+    discount=st.floats(0.0, 0.99),
+    epsilon=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**32 - 1),
+    data=st.data(),
+)
+def test_a_saved_and_loaded_agent_acts_exactly_like_the_original(
+    tmp_path_factory, rate, discount, epsilon, seed, data
+):
+    agent = QLearningAgent(
+        5, 3, learning_rate=rate, discount=discount, epsilon=epsilon, seed=seed
+    )
+    for transition in data.draw(transitions(5, 3)):
+        agent.update(*transition)
+        agent.act(transition[3])
+    path = tmp_path_factory.mktemp("saved") / "agent.npz"
+    agent.save(path)
+    loaded = QLearningAgent.load(path)
+    assert np.array_equal(loaded.q_table, agent.q_table)
+    observations = data.draw(st.lists(st.integers(0, 4), min_size=1, max_size=50))
+    assert [loaded.act(obs) for obs in observations] == [
+        agent.act(obs) for obs in observations
+    ]
