@@ -9,15 +9,18 @@ Any registered env with ``Discrete`` observation and action spaces works. The
 default env is named by its module-qualified id, which makes Gymnasium import the
 package that registers it, so this module never imports it itself.
 
-Exit codes: 0 success; 1 failure (e.g. the file cannot be written); 2 usage error or
-bad input (unknown env, bad keyword, unreadable or mismatched agent file); 130
-interrupted with Ctrl-C (``train --save`` first saves what was learned so far).
+Exit codes: 0 success; 1 failure during the run (e.g. the disk fills up while
+saving, or training breaks down); 2 usage error or bad input (unknown env, bad
+keyword, unusable save path, unreadable or mismatched agent file); 130 interrupted
+with Ctrl-C (``train --save`` first saves what was learned so far). Output cut short
+by a closed pipe (``corridor show ... | head``) ends quietly with exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -29,13 +32,16 @@ from agents.cli_drawing import PrintFrames, policy_row
 from agents.cli_options import (
     CRITERIA,
     SCHEDULE_HELP,
+    check_agent_args,
     json_object,
     key_value,
     rate,
+    seed,
 )
 from agents.convergence import train_until_converged
 from agents.criteria import Criterion
 from agents.loops import History, evaluate, train
+from agents.npz_archive import check_writable
 from agents.persistence import AgentFileError, read_metadata
 from agents.q_learning import QLearningAgent
 from agents.report import format_q_table
@@ -54,6 +60,10 @@ class UsageError(Exception):
     """Bad input from the command line; reported with exit code 2."""
 
 
+class RunError(Exception):
+    """A failure once the run is under way; reported with exit code 1."""
+
+
 def _add_env_options(parser: argparse.ArgumentParser, default: str | None) -> None:
     where = f"default {default}" if default else "default: the one saved in the file"
     parser.add_argument("--env", default=default, help=f"registered env id ({where})")
@@ -62,7 +72,8 @@ def _add_env_options(parser: argparse.ArgumentParser, default: str | None) -> No
         type=json_object,
         default={},
         metavar="JSON",
-        help="env keywords as a JSON object, e.g. '{\"length\": 10}'",
+        help="env keywords as a JSON object, e.g. '{\"length\": 10}'; --env-arg "
+        "overrides its keys",
     )
     parser.add_argument(
         "--env-arg",
@@ -70,7 +81,8 @@ def _add_env_options(parser: argparse.ArgumentParser, default: str | None) -> No
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="one env keyword (repeatable); VALUE is read as JSON, else as text",
+        help="one env keyword (repeatable, the last of a key wins); VALUE is read "
+        "as JSON, else as text",
     )
 
 
@@ -80,7 +92,7 @@ def _add_train(commands: Any) -> None:
     )
     _add_env_options(parser, DEFAULT_ENV_ID)
     parser.add_argument("--episodes", type=int, default=200, help="(%(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="env and agent seed")
+    parser.add_argument("--seed", type=seed, default=0, help="env and agent seed")
     parser.add_argument(
         "--learning-rate", type=rate, default=0.1, help=f"{SCHEDULE_HELP} (0.1)"
     )
@@ -94,7 +106,8 @@ def _add_train(commands: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any other keyword of QLearningAgent, e.g. a schedule (repeatable)",
+        help="any other keyword of QLearningAgent (repeatable); not one with an "
+        "option of its own, nor one the env's spaces decide",
     )
     parser.add_argument(
         "--until",
@@ -124,7 +137,7 @@ def _add_eval(commands: Any) -> None:
     parser.add_argument("--load", metavar="PATH", required=True, help="saved agent")
     _add_env_options(parser, None)
     parser.add_argument("--episodes", type=int, default=10, help="(%(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="env seed")
+    parser.add_argument("--seed", type=seed, default=0, help="env seed")
     parser.add_argument("--max-steps", type=int, default=100_000, help="per episode")
     parser.add_argument("--render", choices=["human", "ansi"], help="draw each step")
     parser.set_defaults(run=_eval)
@@ -146,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corridor",
         description=__doc__.split("\n\n")[0],
-        epilog="Exit codes: 0 ok, 1 failure, 2 usage or bad input, 130 interrupted.",
+        epilog="Exit codes: 0 ok, 1 failure during the run, 2 usage or bad input "
+        "(including an unusable save path), 130 interrupted.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     _add_train(commands)
@@ -194,7 +208,7 @@ def _build_agent(args: argparse.Namespace, env: gym.Env[Any, Any]) -> QLearningA
             discount=args.discount,
             epsilon=args.epsilon,
             seed=args.seed,
-            **dict(args.agent_arg),
+            **check_agent_args(args.agent_arg),
         )
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from err
@@ -204,6 +218,11 @@ def _train(args: argparse.Namespace) -> int:
     for name in ("episodes", "patience", "max_steps"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be >= 1")
+    if args.save is not None:
+        try:
+            check_writable(args.save)
+        except ValueError as err:
+            raise UsageError(f"--save: {err}") from err
     env = _make_env(args.env, {**args.env_kwargs, **dict(args.env_arg)})
     agent = _build_agent(args, env)
     criteria = _criteria(args)
@@ -212,14 +231,32 @@ def _train(args: argparse.Namespace) -> int:
     done: list[int] = []
     try:
         history, verdict = _run_training(args, agent, env, criteria, done)
+        greedy = evaluate(agent, env, 1, seed=args.seed, max_steps=args.max_steps)
     except KeyboardInterrupt:
+        env.close()
         print(f"\ninterrupted after {done[0] if done else 0} episodes", file=sys.stderr)
-        if args.save:
-            agent.save(args.save, env)
+        if args.save is not None:
+            _save(agent, args.save, env, "what was learned so far")
             print(f"saved what was learned so far to {args.save}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    _report_training(args, agent, env, history, verdict)
+    # Closing first ends the line that "human" rendering leaves open.
+    env.close()
+    _report_training(history, verdict, greedy)
+    if args.save is not None:
+        _save(agent, args.save, env)
+        print(f"saved={args.save}")
     return EXIT_OK
+
+
+def _save(
+    agent: QLearningAgent, path: str, env: gym.Env[Any, Any], what: str = "the agent"
+) -> None:
+    """Save, turning a failure into a `RunError` that names ``path``."""
+    try:
+        agent.save(path, env)
+    except (OSError, ValueError) as err:
+        why = err.strerror if isinstance(err, OSError) and err.strerror else err
+        raise RunError(f"could not save {what} to {path!r}: {why}") from err
 
 
 def _run_training(
@@ -250,19 +287,13 @@ def _run_training(
             agent, env, args.episodes, criteria=criteria, **options
         )
     except (TypeError, ValueError) as err:
-        if done:  # raised mid-run: a fault, not bad input
-            raise
+        if agent.episodes_started:  # raised mid-run: a fault, not bad input
+            raise RunError(str(err)) from err
         raise UsageError(str(err)) from err
     return result.history, result.summary()
 
 
-def _report_training(
-    args: argparse.Namespace,
-    agent: QLearningAgent,
-    env: gym.Env[Any, Any],
-    history: History,
-    verdict: str | None,
-) -> None:
+def _report_training(history: History, verdict: str | None, greedy: History) -> None:
     recent = slice(-SUMMARY_WINDOW, None)
     print(
         f"episodes={len(history)} "
@@ -272,11 +303,14 @@ def _report_training(
     )
     if verdict is not None:
         print(verdict)
-    greedy = evaluate(agent, env, 1, seed=args.seed, max_steps=args.max_steps)
     print(f"greedy_return={greedy.returns[0]} greedy_length={greedy.lengths[0]}")
-    if args.save:
-        agent.save(args.save, env)
-        print(f"saved={args.save}")
+
+
+def _load_agent(path: str, env: gym.Env[Any, Any]) -> QLearningAgent:
+    try:
+        return QLearningAgent.load(path, env)
+    except TypeError as err:  # the env's spaces do not suit a table
+        raise UsageError(f"{path}: {err}") from err
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -284,7 +318,7 @@ def _eval(args: argparse.Namespace) -> int:
         raise UsageError("--episodes and --max-steps must be >= 1")
     env_id, kwargs = _env_spec(args)
     env = _make_env(env_id, kwargs, args.render)
-    agent = QLearningAgent.load(args.load, env)
+    agent = _load_agent(args.load, env)
     if args.render == "ansi":
         env = PrintFrames(env)
     history = evaluate(
@@ -308,7 +342,7 @@ def _eval(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     env_id, kwargs = _env_spec(args)
     env = _make_env(env_id, kwargs, "ansi")
-    agent = QLearningAgent.load(args.load, env)
+    agent = _load_agent(args.load, env)
     n_actions, action_start = discrete_size(env.action_space, "action_space")
     names = [f"a={action}" for action in range(action_start, action_start + n_actions)]
     print(f"env={env_id} {json.dumps(kwargs, sort_keys=True)}")
@@ -328,9 +362,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and send what is still
+        # buffered to devnull so that flushing at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILURE
     except (UsageError, AgentFileError, FileNotFoundError) as err:
         print(f"corridor {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except RunError as err:
+        print(f"corridor {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_FAILURE
     except OSError as err:
         print(f"corridor {args.command}: error: {err}", file=sys.stderr)
         return EXIT_FAILURE

@@ -72,3 +72,42 @@ def json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise argparse.ArgumentTypeError(f"expected a JSON object, got {text!r}")
     return value
+
+
+def seed(text: str) -> int:
+    """Parse a seed: an int >= 0, as Gymnasium and numpy accept."""
+    try:
+        value = int(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {text!r}") from err
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an int >= 0, got {value}")
+    return value
+
+
+# Agent keywords that have an option of their own, or that the env's spaces decide.
+DEDICATED = {
+    "seed": "--seed",
+    "learning_rate": "--learning-rate",
+    "discount": "--discount",
+    "epsilon": "--epsilon",
+}
+FROM_SPACES = ("n_states", "n_actions", "obs_start", "action_start")
+
+
+def check_agent_args(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return ``--agent-arg`` pairs as keywords, refusing those set elsewhere.
+
+    Raises:
+        ValueError: naming the option to use instead, or saying
+            the keyword comes from the env's spaces.
+    """
+    for key, _ in pairs:
+        if key in DEDICATED:
+            raise ValueError(f"--agent-arg {key}: use {DEDICATED[key]} instead")
+        if key in FROM_SPACES:
+            raise ValueError(
+                f"--agent-arg {key}: {', '.join(FROM_SPACES)} come from the env's "
+                f"spaces and cannot be set"
+            )
+    return dict(pairs)

@@ -15,6 +15,7 @@ Every number printed is computed in this run; the same seed prints the same text
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import warnings
 
@@ -220,9 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run both parts, and the many-seeds table if asked; return 0."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    for option in ("episodes", "slip_episodes", "seeds"):
-        if getattr(args, option) < 0:
-            parser.error(f"--{option.replace('_', '-')} must be >= 0")
+    for option in ("seed", "episodes", "slip_episodes", "seeds"):
+        value = getattr(args, option)
+        if value < 0:
+            parser.error(f"--{option.replace('_', '-')} must be >= 0, got {value}")
+    # Check before the experiments, which take a while, rather than after them.
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plot needs matplotlib: pip install corridor-rl[plot]")
     env = gym.make(corridor_env.ENV_ID, render_mode="ansi")
     env.reset(seed=args.seed)
     row = str(env.render())

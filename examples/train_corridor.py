@@ -23,6 +23,7 @@ LEARNING_RATE = 0.1
 DISCOUNT = 0.9
 EPSILON = 0.1
 SEED = 0
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the experiment and print the episodes and the Q-table; return 0."""
+    """Run the experiment, print the episodes and the Q-table; return 0.
+
+    Ctrl-C stops it quietly and returns 130.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.episodes < 0:
@@ -69,7 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         line = f"Episode {episode + 1}: total_steps = {history.lengths[-1]}"
         print(prefix + line.ljust(width))
 
-    train(agent, env, args.episodes, seed=args.seed, callback=report)
+    try:
+        train(agent, env, args.episodes, seed=args.seed, callback=report)
+    except KeyboardInterrupt:
+        env.close()  # ends the row that rendering leaves on the line
+        return EXIT_INTERRUPTED
     env.close()
     print()
     print(format_q_table(agent.q_table, ["left", "right"], state_name="cell"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     """Train, report progress, then evaluate the greedy policy; return 0."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.episodes < 0:
-        parser.error(f"--episodes must be >= 0, got {args.episodes}")
+    for option in ("episodes", "seed"):
+        if getattr(args, option) < 0:
+            parser.error(f"--{option} must be >= 0, got {getattr(args, option)}")
     env = gym.make("FrozenLake-v1", is_slippery=args.slippery)
     agent = QLearningAgent.from_env(env, seed=args.seed)
 
@@ -70,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         f"greedy: success_rate={np.mean(result.returns):.2f} "
         f"mean_steps={np.mean(result.lengths):.1f}"
     )
-    print(policy_map(agent, env.unwrapped.desc))
+    lake: Any = env.unwrapped  # FrozenLakeEnv, whose map Gymnasium does not type
+    print(policy_map(agent, lake.desc))
     env.close()
     return 0
 

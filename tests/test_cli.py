@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -220,7 +221,11 @@ def test_save_failure_exits_1(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", crash)
     code, _, err = run(capsys, "train", "--episodes", 2, "--save", tmp_path / "a")
     assert code == EXIT_FAILURE
-    assert err == "corridor train: error: disk full\n"
+    path = tmp_path / "a"
+    assert (
+        err
+        == f"corridor train: error: could not save the agent to '{path}': disk full\n"
+    )
 
 
 def test_ctrl_c_during_train_saves_what_was_learned(tmp_path):
@@ -315,3 +320,146 @@ def test_show_lists_greedy_actions_where_no_row_can_be_drawn(capsys, tmp_path):
     assert lines[1].split() == ["state", "a=0", "a=1", "a=2", "a=3"]
     assert lines[-2] == "greedy policy:"
     assert len(lines[-1].split()) == 16
+
+
+@pytest.mark.parametrize(
+    ("save", "message"),
+    [
+        ("", "cannot save to '': the path is empty"),
+        (".", "cannot save to '.': it is a folder"),
+        ("no/such/folder/a.npz", "the folder 'no/such/folder' does not exist"),
+    ],
+    ids=["empty", "folder", "missing-folder"],
+)
+def test_unusable_save_path_exits_2_before_training(capsys, monkeypatch, save, message):
+    def never(*args, **kwargs):
+        raise AssertionError("trained despite an unusable --save path")
+
+    monkeypatch.setattr("agents.cli.train", never)
+    code, out, err = run(capsys, "train", "--episodes", 2, "--save", save)
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert err.startswith("corridor train: error: --save: ")
+    assert message in err
+
+
+def test_failed_save_after_ctrl_c_says_so(capsys, tmp_path, monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("agents.cli.train", interrupt)
+    monkeypatch.setattr(os, "fsync", crash)
+    path = tmp_path / "agent.npz"
+    code, _, err = run(capsys, "train", "--episodes", 2, "--save", path)
+    assert code == EXIT_FAILURE
+    assert err.splitlines()[1:] == [
+        "interrupted after 0 episodes",
+        f"corridor train: error: could not save what was learned so far to "
+        f"'{path}': disk full",
+    ]
+    assert not path.exists()
+
+
+def test_non_finite_q_value_mid_run_exits_1(capsys):
+    argv = ["train", "--env-arg", "step_reward=-1e308", "--episodes", 5]
+    code, out, err = run(capsys, *argv)
+    assert code == EXIT_FAILURE
+    assert out.startswith("training ")
+    assert err.startswith("corridor train: error: update would make Q[")
+    assert "non-finite" in err
+
+
+def test_eval_on_an_env_with_box_spaces_exits_2(capsys, saved):
+    code, _, err = run(capsys, "eval", "--load", saved, "--env", "CartPole-v1")
+    assert code == EXIT_USAGE
+    assert err.startswith(f"corridor eval: error: {saved}: ")
+    assert "needs a Discrete observation_space, got Box(" in err
+
+
+@pytest.mark.filterwarnings("ignore:.*render_mode='ansi' that is not in")
+@pytest.mark.parametrize("command", ["eval", "show"])
+def test_file_recording_an_env_with_box_spaces_exits_2(capsys, tmp_path, command):
+    class LooksDiscrete(gym.Wrapper):
+        observation_space = gym.spaces.Discrete(6)
+        action_space = gym.spaces.Discrete(2)
+
+    path = tmp_path / "cartpole.npz"
+    QLearningAgent(6, 2, seed=SEED).save(path, LooksDiscrete(gym.make("CartPole-v1")))
+    assert read_metadata(path)["env"]["id"] == "CartPole-v1"
+    code, _, err = run(capsys, command, "--load", path)
+    assert code == EXIT_USAGE
+    assert err.startswith(f"corridor {command}: error: {path}: ")
+    assert "needs a Discrete observation_space, got Box(" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "--seed", "-1"],
+        ["eval", "--load", "agent.npz", "--seed", "-1"],
+        ["eval", "--load", "agent.npz", "--seed", "one"],
+        ["show", "--load", "agent.npz", "--seed", "-1"],
+    ],
+    ids=["train", "eval", "eval-not-int", "show-has-none"],
+)
+def test_negative_seed_is_a_usage_error(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert re.search(r"argument --seed: expected an int >= 0|unrecognized.*--seed", err)
+
+
+@pytest.mark.parametrize(
+    ("arg", "message"),
+    [
+        ("seed=3", "--agent-arg seed: use --seed instead"),
+        ("learning_rate=0.5", "--agent-arg learning_rate: use --learning-rate"),
+        ("discount=0.5", "--agent-arg discount: use --discount"),
+        ("epsilon=0.5", "--agent-arg epsilon: use --epsilon"),
+        ("obs_start=1", "obs_start, action_start come from the env's spaces"),
+        ("action_start=1", "--agent-arg action_start: .* come from the env's spaces"),
+        ("n_states=9", "--agent-arg n_states: .* come from the env's spaces"),
+    ],
+)
+def test_agent_arg_set_elsewhere_is_refused(capsys, arg, message):
+    code, out, err = run(capsys, "train", "--agent-arg", arg, "--episodes", 2)
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert re.search(message, err), err
+
+
+def test_show_into_a_closed_pipe_ends_quietly(saved):
+    argv = [sys.executable, "-m", "agents.cli", "show", "--load", str(saved)]
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdout.close()  # the reader is gone before anything is written
+    _, err = process.communicate(timeout=30)
+
+    assert process.returncode == EXIT_FAILURE
+    assert err == ""
+
+
+def test_human_rendering_ends_its_line_before_the_summary(capsys, no_render_delay):
+    argv = ["train", "--env-arg", "render_mode=human", "--episodes", 1]
+    code, out, _ = run(capsys, *argv, "--no-progress")
+    assert code == EXIT_OK
+    lines = out.split("\n")
+    assert lines[0].startswith("training ")
+    assert lines[1].startswith("\ro----T")
+    assert lines[1].endswith("\r-----o")
+    assert lines[2].startswith("episodes=1 mean_return=1.000 ")
+    assert lines[3].startswith("greedy_return=1.0 greedy_length=")
+
+
+def test_repeated_env_keyword_the_last_wins(capsys, tmp_path):
+    path = tmp_path / "agent.npz"
+    argv = ["train", "--env-arg", "length=10", "--env-arg", "length=3"]
+    code, _, _ = run(capsys, *argv, "--episodes", 2, "--save", path)
+    assert code == EXIT_OK
+    assert read_metadata(path)["env"]["kwargs"] == {"length": 3}
+    assert QLearningAgent.load(path).q_table.shape == (3, 2)

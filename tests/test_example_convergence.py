@@ -65,3 +65,35 @@ def test_example_many_seeds_and_figure(load_example, capsys, tmp_path):
     assert re.search(r"^greedy policy optimal\s+3/3\s+\d+\s+\d+\s+\d+$", out, re.M)
     assert f"figure written to {figure}" in out
     assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--slip-episodes", "-5"], "--slip-episodes must be >= 0, got -5"),
+    ],
+)
+def test_example_rejects_negative_options(load_example, capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        load_example("convergence").main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_example_without_matplotlib_fails_before_running(
+    load_example, capsys, monkeypatch, tmp_path
+):
+    example = load_example("convergence")
+    found = example.importlib.util.find_spec
+    monkeypatch.setattr(
+        example.importlib.util,
+        "find_spec",
+        lambda name, *args: None if name == "matplotlib" else found(name, *args),
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        example.main(["--plot", str(tmp_path / "figure.png")])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no experiment ran
+    assert "--plot needs matplotlib: pip install corridor-rl[plot]" in captured.err

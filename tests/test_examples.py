@@ -62,3 +62,29 @@ def test_train_frozen_lake_learns_the_6_step_path(load_example, capsys):
     assert "greedy: success_rate=1.00 mean_steps=6.0" in out
     lake = out.splitlines()[-4:]
     assert [row[3] for row in lake[1:]] == ["H", "H", "G"]
+
+
+def test_train_corridor_ctrl_c_ends_quietly(load_example, capsys, monkeypatch):
+    def interrupt(seconds):
+        raise KeyboardInterrupt
+
+    # Rendering pauses between frames: Ctrl-C lands there, after the first frame.
+    monkeypatch.setattr("corridor_env.corridor.time.sleep", interrupt)
+    assert load_example("train_corridor").main(["--render"]) == 130
+    captured = capsys.readouterr()
+    assert captured.out == "\ro----T\n"  # closing the env ended the row's line
+    assert captured.err == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seed", "-1"], "--seed must be >= 0, got -1"),
+        (["--episodes", "-3"], "--episodes must be >= 0, got -3"),
+    ],
+)
+def test_train_frozen_lake_rejects_bad_options(load_example, capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        load_example("train_frozen_lake").main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
