@@ -19,10 +19,11 @@ by a closed pipe (``corridor show ... | head``) ends quietly with exit code 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -173,7 +174,8 @@ def _env_spec(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     """Return the env id and keywords: from the options, else from the saved file."""
     env_id, kwargs = args.env, {}
     if env_id is None:
-        saved = read_metadata(args.load).get("env")
+        with _reading(args.load):
+            saved = read_metadata(args.load).get("env")
         if not isinstance(saved, dict):
             raise UsageError(f"{args.load} records no env; name one with --env")
         env_id, kwargs = saved["id"], dict(saved["kwargs"])
@@ -189,8 +191,12 @@ def _make_env(
         kwargs = {**kwargs, "render_mode": render_mode}
     try:
         return gym.make(env_id, **kwargs)
-    except (gym.error.Error, ModuleNotFoundError, TypeError, ValueError) as err:
-        raise UsageError(f"cannot make env {env_id!r} with {kwargs}: {err}") from err
+    except Exception as err:
+        # The keywords are the user's, handed to any env's constructor, which may
+        # refuse them with any exception (FrozenLake: KeyError for an unknown map).
+        raise UsageError(
+            f"cannot make env {env_id!r} with {kwargs}: {type(err).__name__}: {err}"
+        ) from err
 
 
 def _criteria(args: argparse.Namespace) -> list[Criterion]:
@@ -212,6 +218,11 @@ def _build_agent(args: argparse.Namespace, env: gym.Env[Any, Any]) -> QLearningA
         )
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from err
+    except MemoryError as err:
+        raise UsageError(
+            f"a Q-table for {env.observation_space} x {env.action_space} does not "
+            f"fit in memory"
+        ) from err
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -227,14 +238,16 @@ def _train(args: argparse.Namespace) -> int:
     agent = _build_agent(args, env)
     criteria = _criteria(args)
     print(f"training env={args.env} episodes={args.episodes} seed={args.seed}")
-    sys.stdout.flush()
+    _flush_stdout()
     done: list[int] = []
     try:
         history, verdict = _run_training(args, agent, env, criteria, done)
         greedy = evaluate(agent, env, 1, seed=args.seed, max_steps=args.max_steps)
     except KeyboardInterrupt:
         env.close()
-        print(f"\ninterrupted after {done[0] if done else 0} episodes", file=sys.stderr)
+        finished = done[0] if done else 0
+        partly = " and part of the next" if agent.episodes_started > finished else ""
+        print(f"\ninterrupted after {finished} episodes{partly}", file=sys.stderr)
         if args.save is not None:
             _save(agent, args.save, env, "what was learned so far")
             print(f"saved what was learned so far to {args.save}", file=sys.stderr)
@@ -306,9 +319,19 @@ def _report_training(history: History, verdict: str | None, greedy: History) -> 
     print(f"greedy_return={greedy.returns[0]} greedy_length={greedy.lengths[0]}")
 
 
+@contextlib.contextmanager
+def _reading(path: str) -> Iterator[None]:
+    """Report a saved agent that cannot be opened as bad input (exit code 2)."""
+    try:
+        yield
+    except OSError as err:
+        raise UsageError(f"cannot read {path!r}: {err.strerror or err}") from err
+
+
 def _load_agent(path: str, env: gym.Env[Any, Any]) -> QLearningAgent:
     try:
-        return QLearningAgent.load(path, env)
+        with _reading(path):
+            return QLearningAgent.load(path, env)
     except TypeError as err:  # the env's spaces do not suit a table
         raise UsageError(f"{path}: {err}") from err
 
@@ -357,19 +380,25 @@ def _show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _flush_stdout() -> None:
+    # Python sets sys.stdout to None when the process starts with it closed.
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``corridor`` command and return its exit code."""
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-        sys.stdout.flush()
+        _flush_stdout()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and send what is still
         # buffered to devnull so that flushing at exit does not fail again.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_FAILURE
-    except (UsageError, AgentFileError, FileNotFoundError) as err:
+    except (UsageError, AgentFileError) as err:
         print(f"corridor {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except RunError as err:

@@ -31,6 +31,7 @@ from agents.criteria import (
     EpisodeRecord,
     PolicyOptimal,
     QWithin,
+    check_criteria,
 )
 from agents.exact import TabularModel, optimal_q_values, policy_values
 from agents.exact import tabular_model as read_model
@@ -277,9 +278,7 @@ def train_until_converged(
         ConvergenceWarning: if `QWithin` is asked for on an env with random
             transitions while the learning rate does not shrink per visit.
     """
-    chosen = tuple(criteria)
-    if not chosen:
-        raise ValueError("criteria must hold at least one criterion, got none")
+    chosen = check_criteria(criteria)
     if require not in ("all", "any"):
         raise ValueError(f"require must be 'all' or 'any', got {require!r}")
     model, q_star = _optimum(env, agent.discount, chosen)

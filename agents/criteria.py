@@ -6,8 +6,12 @@ episodes in a row it has held; it is met once the streak reaches its ``patience`
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
+
+from agents._checks import real_value
 
 
 def _check_patience(patience: object) -> None:
@@ -16,8 +20,9 @@ def _check_patience(patience: object) -> None:
 
 
 def _check_tol(tol: object) -> None:
-    if not isinstance(tol, Real) or isinstance(tol, bool) or not float(tol) > 0.0:
-        raise ValueError(f"tol must be a float > 0, got {tol!r}")
+    number = real_value(tol)
+    if number is None or not 0.0 < number < math.inf:
+        raise ValueError(f"tol must be a finite float > 0, got {tol!r}")
 
 
 @dataclass(frozen=True)
@@ -119,3 +124,28 @@ def _for(patience: int) -> str:
 
 
 Criterion = QWithin | PolicyOptimal | QChangeBelow
+
+
+def check_criteria(criteria: object) -> tuple[Criterion, ...]:
+    """Return ``criteria`` as a tuple after checking it holds one or more criteria.
+
+    Raises:
+        TypeError: if ``criteria`` is not a sequence of `QWithin`, `PolicyOptimal`
+            and `QChangeBelow` objects; the message names the first stranger.
+        ValueError: if it is empty.
+    """
+    if isinstance(criteria, (str, bytes)) or not isinstance(criteria, Sequence):
+        raise TypeError(
+            f"criteria must be a list of QWithin, PolicyOptimal or QChangeBelow "
+            f"objects, got {criteria!r}"
+        )
+    chosen = tuple(criteria)
+    if not chosen:
+        raise ValueError("criteria must hold at least one criterion, got none")
+    for criterion in chosen:
+        if not isinstance(criterion, (QWithin, PolicyOptimal, QChangeBelow)):
+            raise TypeError(
+                f"criteria must be QWithin, PolicyOptimal or QChangeBelow objects, "
+                f"got {criterion!r}"
+            )
+    return chosen

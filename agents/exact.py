@@ -9,15 +9,16 @@ table can be measured against the truth instead of against rollouts.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from agents._checks import real_value
 from agents.spaces import discrete_size
 
 # Value iteration contracts by ``discount`` per sweep; this many sweeps reach any
@@ -116,14 +117,15 @@ def _reachable(
 
 
 def _check_discount(discount: object) -> float:
-    if not isinstance(discount, Real) or isinstance(discount, bool):
+    number = real_value(discount)
+    if number is None:
         raise TypeError(f"discount must be a float in [0, 1), got {discount!r}")
-    if not 0.0 <= float(discount) < 1.0:  # also rejects NaN
+    if not 0.0 <= number < 1.0:  # also rejects NaN
         raise ValueError(
             f"discount must be a float in [0, 1) for exact values (with 1 they may "
             f"be infinite), got {discount!r}"
         )
-    return float(discount)
+    return number
 
 
 def _as_model(env: gym.Env[Any, Any] | TabularModel) -> TabularModel:
@@ -153,15 +155,18 @@ def optimal_q_values(
         RuntimeError: if ``MAX_SWEEPS`` sweeps do not reach ``tol``.
     """
     discount = _check_discount(discount)
-    if not isinstance(tol, Real) or not float(tol) > 0.0:
-        raise ValueError(f"tol must be a float > 0, got {tol!r}")
+    tolerance = real_value(tol)
+    if tolerance is None or not 0.0 < tolerance < math.inf:
+        raise ValueError(f"tol must be a finite float > 0, got {tol!r}")
     model = _as_model(env)
     q_values = model.rewards.copy()
     for _ in range(MAX_SWEEPS):
-        updated = model.rewards + discount * model.transitions @ q_values.max(axis=1)
+        updated: NDArray[np.float64] = (
+            model.rewards + discount * model.transitions @ q_values.max(axis=1)
+        )
         change = float(np.max(np.abs(updated - q_values)))
         q_values = updated
-        if discount * change <= tol * (1.0 - discount):
+        if discount * change <= tolerance * (1.0 - discount):
             return q_values
     raise RuntimeError(
         f"value iteration did not reach tol={tol} within {MAX_SWEEPS} sweeps at "

@@ -16,7 +16,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from numpy.typing import ArrayLike, NDArray
 
-from agents._checks import check_count
+from agents._checks import check_count, check_int
 from agents.spaces import discrete_size
 
 Floats = NDArray[np.float64]
@@ -105,8 +105,8 @@ class ManyQLearning:
         self.epsilon = _check_rates(epsilon, "epsilon", n_agents, False)
         if seed is not None:
             seed = check_count(seed, "seed", 0)
-        self.obs_start = int(obs_start)
-        self.action_start = int(action_start)
+        self.obs_start = check_int(obs_start, "obs_start")
+        self.action_start = check_int(action_start, "action_start")
         self.q_tables = np.zeros((n_agents, n_states, n_actions))
         self._rng = np.random.default_rng(seed)
         # Agent k's table starts at this index of the tables seen as one flat array.
@@ -165,14 +165,20 @@ class ManyQLearning:
             **kwargs,
         )
 
+    def _per_agent(self, values: ArrayLike, name: str, kinds: str) -> NDArray[Any]:
+        """Return ``values`` as an array of one entry per agent, of dtype ``kinds``."""
+        array = np.asarray(values)
+        what = {"iu": "an integer", "b": "a bool", "iuf": "a real"}[kinds]
+        expected = f"{what} array of shape ({self.n_agents},)"
+        if array.dtype.kind not in kinds:
+            raise TypeError(f"{name} must be {expected}, got dtype {array.dtype}")
+        if array.shape != (self.n_agents,):
+            raise ValueError(f"{name} must be {expected}, got shape {array.shape}")
+        return array
+
     def _offsets(self, obs: ArrayLike, name: str) -> Ints:
         """Return the flat index of ``Q[agent, obs[agent], 0]`` for every agent."""
-        states = np.asarray(obs)
-        expected = f"an integer array of shape ({self.n_agents},)"
-        if states.dtype.kind not in "iu":
-            raise TypeError(f"{name} must be {expected}, got dtype {states.dtype}")
-        if states.shape != (self.n_agents,):
-            raise ValueError(f"{name} must be {expected}, got shape {states.shape}")
+        states = self._per_agent(obs, name, "iu")
         low, high = self.obs_start, self.obs_start + self.n_states - 1
         if states.min() < low or states.max() > high:
             raise ValueError(f"{name} must hold ints in [{low}, {high}], got {obs!r}")
@@ -246,7 +252,7 @@ class ManyQLearning:
         included. Agents where ``learn`` is False are left as they are (their TD
         error is still returned).
         """
-        columns = np.asarray(actions) - self.action_start
+        columns = self._per_agent(actions, "actions", "iu") - self.action_start
         if columns.min() < 0 or columns.max() >= self.n_actions:
             raise ValueError(
                 f"actions must hold ints in [{self.action_start}, "
@@ -254,7 +260,10 @@ class ManyQLearning:
             )
         offsets = self._offsets(obs, "obs")
         next_offsets = self._offsets(next_obs, "next_obs")
-        ended = np.asarray(terminated, dtype=np.bool_)
+        rewards = self._per_agent(rewards, "rewards", "iuf")
+        ended = self._per_agent(terminated, "terminated", "b")
+        if learn is not None:
+            learn = self._per_agent(learn, "learn", "b")
         return self._update(offsets, columns, rewards, next_offsets, ended, learn)
 
     def _update(
@@ -315,8 +324,10 @@ def train_many(
         the steps taken.
 
     Raises:
-        ValueError: if ``env`` does not autoreset on the next step, or its number of
-            sub-envs differs from the number of agents.
+        TypeError: if ``env`` is not a vector env with ``Discrete`` single spaces.
+        ValueError: if ``env`` does not autoreset on the next step, its single
+            spaces do not fit the agents' tables, or its number of sub-envs differs
+            from the number of agents.
     """
     steps = check_count(steps, "steps", 0)
     _check_env(agents, env)
@@ -353,6 +364,23 @@ def train_many(
 
 
 def _check_env(agents: ManyQLearning, env: VectorEnv[Any, Any, Any]) -> None:
+    if not isinstance(env, VectorEnv):
+        raise TypeError(
+            f"env must be a gymnasium.vector.VectorEnv (e.g. from gym.make_vec), "
+            f"got {env!r}"
+        )
+    layout = (
+        *discrete_size(env.single_observation_space, "single_observation_space"),
+        *discrete_size(env.single_action_space, "single_action_space"),
+    )
+    mine = (agents.n_states, agents.obs_start, agents.n_actions, agents.action_start)
+    if layout != mine:
+        raise ValueError(
+            f"the agents' tables fit Discrete({agents.n_states}, "
+            f"start={agents.obs_start}) observations and Discrete("
+            f"{agents.n_actions}, start={agents.action_start}) actions, but the env "
+            f"has {env.single_observation_space} and {env.single_action_space}"
+        )
     mode = env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP)
     if mode != AutoresetMode.NEXT_STEP:
         raise ValueError(f"env must autoreset in NEXT_STEP mode, got {mode}")

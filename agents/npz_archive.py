@@ -10,6 +10,7 @@ the target, so a crash mid-write leaves any previous file intact. Reading uses
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 import zipfile
@@ -21,6 +22,23 @@ import numpy as np
 PathLike = str | os.PathLike[str]
 
 
+# The first four bytes of a zip file (of an empty one, its end record) and of a
+# single .npy array.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_MAGIC = b"\x93NUM"
+# What reading a damaged zip member or .npy header can raise: zipfile raises
+# RuntimeError for an encrypted member and NotImplementedError for an unknown
+# compression method.
+_READ_ERRORS = (
+    OSError,
+    ValueError,
+    EOFError,
+    zipfile.BadZipFile,
+    RuntimeError,
+    NotImplementedError,
+)
+
+
 class AgentFileError(ValueError):
     """A saved agent that cannot be loaded; the message names the file and why."""
 
@@ -29,20 +47,24 @@ def check_writable(path: PathLike) -> Path:
     """Return ``path`` as a `Path` after checking a file can be written there.
 
     Meant to be called before long work whose result is to be saved, so that a bad
-    path fails at once rather than after the work.
+    path fails at once rather than after the work. A symbolic link is followed: the
+    returned path is the file it points to, which a save then replaces.
 
     Raises:
-        ValueError: if ``path`` is empty or a folder, or its folder is missing or
-            not writable; the message names the path.
+        ValueError: if ``path`` is empty or a folder (or ends with a separator, as
+            a folder's name may), or its folder is missing or not writable; the
+            message names the path.
     """
     text = os.fspath(path)
-    target = Path(text)
+    target = Path(os.path.realpath(text)) if os.path.islink(text) else Path(text)
     folder = target.parent
     problem = None
     if not text:
         problem = "the path is empty"
     elif target.is_dir():
         problem = "it is a folder"
+    elif text.endswith(("/", os.sep)):
+        problem = "a path ending with a separator names a folder"
     elif not folder.is_dir():
         problem = f"the folder {str(folder)!r} does not exist"
     elif not os.access(folder, os.W_OK | os.X_OK):
@@ -119,37 +141,67 @@ def _sync_folder(folder: Path) -> None:
 def open_archive(path: PathLike) -> Any:
     """Open ``path`` as an ``.npz`` archive (a context manager), never unpickling.
 
+    Only a zip file is handed to numpy: anything else is refused from its first
+    bytes, so a single ``.npy`` array is never read whole and a pickle never reaches
+    a loader.
+
     Raises:
         AgentFileError: if it is not a readable ``.npz`` archive.
-        FileNotFoundError: if there is no file at ``path``.
+        OSError: if the file cannot be opened (``FileNotFoundError`` if there is
+            none, ``PermissionError``, ``IsADirectoryError``).
     """
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise
-    except ValueError as err:
-        # numpy's own message here suggests unpickling, which a loader must not do.
+    with open(path, "rb") as file:
+        magic = file.read(4)
+    if magic == _NPY_MAGIC:
+        raise AgentFileError(f"{path}: not a saved agent: it holds a single array")
+    if magic not in _ZIP_MAGIC:
         raise AgentFileError(
             f"{path}: not a saved agent: not an .npz archive, and nothing in it was "
             f"executed"
-        ) from err
-    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        )
+    try:
+        return np.load(path, allow_pickle=False)
+    except _READ_ERRORS as err:
         raise AgentFileError(
             f"{path}: not a saved agent (expected an .npz archive): {err}"
         ) from err
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise AgentFileError(f"{path}: not a saved agent: it holds a single array")
-    return archive
 
 
 def member(path: PathLike, archive: Any, name: str) -> Any:
-    """Return member ``name`` of an open archive: an array, or bytes for text."""
+    """Return member ``name`` of an open archive: an array, or bytes for text.
+
+    An array's header is checked against the member's size first, so that a
+    header claiming a huge shape is refused before any memory is allocated for it.
+    """
     if name not in archive.files:
         raise AgentFileError(f"{path}: damaged or not a saved agent: no {name!r}")
     try:
+        _check_array_size(path, archive.zip, f"{name}.npy")
         return archive[name]
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+    except _READ_ERRORS as err:
         raise AgentFileError(f"{path}: damaged: cannot read {name!r}: {err}") from err
+
+
+def _check_array_size(path: PathLike, archive: zipfile.ZipFile, entry: str) -> None:
+    if entry not in archive.namelist():
+        return  # a text member
+    fmt = np.lib.format
+    with archive.open(entry) as file:
+        version = fmt.read_magic(file)
+        if version == (1, 0):
+            shape, _, dtype = fmt.read_array_header_1_0(file)
+        else:
+            shape, _, dtype = fmt.read_array_header_2_0(file)
+        header_size = file.tell()
+    if dtype.hasobject:
+        return  # numpy refuses it without reading the data: allow_pickle=False
+    claimed = math.prod(shape) * dtype.itemsize
+    held = archive.getinfo(entry).file_size - header_size
+    if claimed != held:
+        raise AgentFileError(
+            f"{path}: damaged: {entry!r} claims shape {shape} of {dtype} "
+            f"({claimed} bytes) but holds {held} bytes"
+        )
 
 
 def array(

@@ -39,7 +39,7 @@ from agents.npz_archive import (
     open_archive,
     write_atomically,
 )
-from agents.spaces import discrete_size
+from agents.spaces import table_layout
 
 if TYPE_CHECKING:
     from agents.q_learning import QLearningAgent
@@ -222,7 +222,7 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Raises:
         AgentFileError: if the file is not a readable saved agent.
-        FileNotFoundError: if there is no file at ``path``.
+        OSError: if the file cannot be opened, e.g. ``FileNotFoundError``.
     """
     with open_archive(path) as archive:
         return _checked_metadata(path, archive)
@@ -244,6 +244,7 @@ def load_agent(
     shape = meta["shape"]
     if env is not None:
         _check_env(path, shape, env)
+    _check_arrays(path, shape, q_table, uniforms)
     try:
         agent = cls(
             shape["n_states"],
@@ -256,16 +257,35 @@ def load_agent(
         agent.q_table = q_table
         _restore_progress(agent, meta["progress"], visits)
         _restore_rng(agent, meta["rng"], uniforms)
-    except (TypeError, ValueError, KeyError) as err:
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
         raise AgentFileError(f"{path}: cannot rebuild the agent: {err}") from err
     return agent
+
+
+def _check_arrays(
+    path: str | os.PathLike[str],
+    shape: dict[str, Any],
+    q_table: np.ndarray,
+    uniforms: np.ndarray,
+) -> None:
+    """Check the arrays against the metadata before anything is built from them."""
+    expected = (shape.get("n_states"), shape.get("n_actions"))
+    if q_table.shape != expected:
+        raise AgentFileError(
+            f"{path}: damaged: q_table has shape {q_table.shape}, the metadata says "
+            f"{expected}"
+        )
+    if uniforms.ndim != 1 or not np.all((uniforms >= 0.0) & (uniforms < 1.0)):
+        raise AgentFileError(
+            f"{path}: damaged: rng_uniforms must be a 1-d array of floats in [0, 1)"
+        )
 
 
 def _checked_metadata(path: str | os.PathLike[str], archive: Any) -> dict[str, Any]:
     raw = member(path, archive, _METADATA)
     try:
         meta = json.loads(bytes(raw).decode("utf-8"))
-    except (TypeError, ValueError) as err:
+    except (TypeError, ValueError, RecursionError) as err:
         raise AgentFileError(f"{path}: damaged: unreadable metadata: {err}") from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise AgentFileError(f"{path}: not a saved agent: format is not {FORMAT!r}")
@@ -278,22 +298,27 @@ def _checked_metadata(path: str | os.PathLike[str], archive: Any) -> dict[str, A
     for key in ("shape", "hyperparameters", "progress", "rng"):
         if not isinstance(meta.get(key), dict):
             raise AgentFileError(f"{path}: damaged: metadata has no {key!r} object")
+    env = meta.get("env")
+    if env is not None and not (
+        isinstance(env, dict)
+        and isinstance(env.get("id"), str)
+        and isinstance(env.get("kwargs"), dict)
+    ):
+        raise AgentFileError(
+            f"{path}: damaged: metadata's 'env' must be null or an object with a "
+            f"string 'id' and a 'kwargs' object, got {env!r}"
+        )
     return meta
 
 
 def _check_env(
     path: str | os.PathLike[str], shape: dict[str, Any], env: gym.Env[Any, Any]
 ) -> None:
-    saved = (
-        (shape.get("n_states"), shape.get("obs_start")),
-        (shape.get("n_actions"), shape.get("action_start")),
+    saved = tuple(
+        shape.get(key) for key in ("n_states", "obs_start", "n_actions", "action_start")
     )
-    found = (
-        discrete_size(env.observation_space, "observation_space"),
-        discrete_size(env.action_space, "action_space"),
-    )
-    if saved != found:
-        (n_states, obs_start), (n_actions, action_start) = saved
+    if saved != table_layout(env):
+        n_states, obs_start, n_actions, action_start = saved
         raise AgentFileError(
             f"{path}: the saved agent does not fit this env: it has "
             f"{n_states} states from {obs_start} and {n_actions} actions from "
@@ -310,8 +335,10 @@ def _restore_progress(
     if not isinstance(episodes, int) or episodes < 0:
         raise ValueError(f"episodes_started must be an int >= 0, got {episodes!r}")
     agent.episodes_started = episodes
-    agent._epsilon = _unit_float(progress.get("epsilon"), "epsilon")
-    agent._learning_rate = _unit_float(progress.get("learning_rate"), "learning_rate")
+    agent._epsilon = _rate_in_force(progress.get("epsilon"), "epsilon", False)
+    agent._learning_rate = _rate_in_force(
+        progress.get("learning_rate"), "learning_rate", True
+    )
     if (visits is None) != (agent.visit_counts is None):
         raise ValueError("visit_counts must be saved exactly when VisitCount is used")
     if visits is not None and agent.visit_counts is not None:
@@ -323,10 +350,15 @@ def _restore_progress(
         agent.visit_counts[...] = visits
 
 
-def _unit_float(value: Any, name: str) -> float:
-    if not isinstance(value, float) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} in force must be a float in [0, 1], got {value!r}")
-    return value
+def _rate_in_force(value: Any, name: str, open_low: bool) -> float:
+    """Check a saved rate as the constructor checks it: in (0, 1] or [0, 1]."""
+    interval = "(0, 1]" if open_low else "[0, 1]"
+    above_low = isinstance(value, float) and (value > 0.0 if open_low else value >= 0.0)
+    if not above_low or value > 1.0:
+        raise ValueError(
+            f"{name} in force must be a float in {interval}, got {value!r}"
+        )
+    return float(value)
 
 
 def _restore_rng(

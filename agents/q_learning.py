@@ -12,7 +12,7 @@ import gymnasium as gym
 import numpy as np
 from numpy.typing import NDArray
 
-from agents._checks import check_seed
+from agents._checks import check_flag, check_int, check_seed, real_value
 from agents.schedules import (
     EpisodeSchedule,
     Epsilon,
@@ -20,7 +20,7 @@ from agents.schedules import (
     VisitCount,
     as_schedule,
 )
-from agents.spaces import discrete_size, to_index
+from agents.spaces import table_layout, to_index
 
 # Uniform draws are taken from the generator in blocks: one numpy call per block
 # instead of one per action keeps `act` cheap, and the stream stays a pure function
@@ -30,9 +30,9 @@ _UNIFORM_BLOCK = 4096
 
 def _check_rate(value: object, name: str, low_open: bool) -> float:
     interval = "(0, 1]" if low_open else "[0, 1]"
-    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+    number = real_value(value)
+    if number is None:
         raise TypeError(f"{name} must be a float in {interval}, got {value!r}")
-    number = float(value)
     in_range = (number > 0.0 if low_open else number >= 0.0) and number <= 1.0
     if not in_range:  # also rejects NaN
         raise ValueError(f"{name} must be a float in {interval}, got {value!r}")
@@ -52,32 +52,15 @@ def _learning_rate_schedule(value: object) -> EpisodeSchedule | VisitCount:
     return schedule
 
 
-def _table_layout(env: Any) -> tuple[int, int, int, int]:
-    """Return ``(n_states, obs_start, n_actions, action_start)`` of ``env``."""
-    if not all(hasattr(env, name) for name in ("observation_space", "action_space")):
-        raise TypeError(
-            f"env must be a Gymnasium env with observation_space and action_space "
-            f"(e.g. from gym.make), got {env!r}"
-        )
-    n_states, obs_start = discrete_size(env.observation_space, "observation_space")
-    n_actions, action_start = discrete_size(env.action_space, "action_space")
-    return n_states, obs_start, n_actions, action_start
-
-
 def _reward_value(reward: object) -> float:
     """Return a non-float reward as a float, or raise naming it."""
-    if not isinstance(reward, Real) or isinstance(reward, (bool, np.bool_)):
+    number = real_value(reward)
+    if number is None:
         raise TypeError(
             f"reward must be a real number, got {reward!r} of type "
             f"{type(reward).__name__}"
         )
-    return float(reward)
-
-
-def _check_start(value: object, name: str) -> int:
-    if not isinstance(value, Integral) or isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be an int, got {value!r}")
-    return int(value)
+    return number
 
 
 class QLearningAgent:
@@ -146,8 +129,8 @@ class QLearningAgent:
         self.discount = _check_rate(discount, "discount", False)
         self.epsilon = epsilon
         self.seed = check_seed(seed)
-        self.obs_start = _check_start(obs_start, "obs_start")
-        self.action_start = _check_start(action_start, "action_start")
+        self.obs_start = check_int(obs_start, "obs_start")
+        self.action_start = check_int(action_start, "action_start")
         self._rng = np.random.default_rng(self.seed)
         self._uniforms: list[float] = []
         self._next_uniform = 0
@@ -164,7 +147,7 @@ class QLearningAgent:
         Raises:
             TypeError: if either space is not ``Discrete``; the message names it.
         """
-        n_states, obs_start, n_actions, action_start = _table_layout(env)
+        n_states, obs_start, n_actions, action_start = table_layout(env)
         return cls(
             n_states,
             n_actions,
@@ -180,7 +163,7 @@ class QLearningAgent:
             TypeError: if ``env`` has no Discrete observation and action spaces.
             ValueError: if their sizes or starts differ from the agent's.
         """
-        layout = _table_layout(env)
+        layout = table_layout(env)
         mine = (self.n_states, self.obs_start, self.n_actions, self.action_start)
         if layout != mine:
             raise ValueError(
@@ -260,7 +243,12 @@ class QLearningAgent:
 
     @q_table.setter
     def q_table(self, values: Any) -> None:
-        table = np.array(values, dtype=np.float64, order="C")
+        given = np.asarray(values)
+        if given.dtype.kind not in "iuf":
+            raise TypeError(
+                f"q_table must be an array of real numbers, got dtype {given.dtype}"
+            )
+        table = np.array(given, dtype=np.float64, order="C")
         expected = (self.n_states, self.n_actions)
         if table.shape != expected:
             raise ValueError(f"q_table must have shape {expected}, got {table.shape}")
@@ -339,6 +327,8 @@ class QLearningAgent:
         from ``next_obs``, truncated steps included, since a time limit does not
         make the next state worthless.
         """
+        if terminated is not True and terminated is not False:
+            terminated = check_flag(terminated, "terminated")
         n_actions = self.n_actions
         column = action - self.action_start if type(action) is int else -1
         if not 0 <= column < n_actions:
@@ -401,6 +391,8 @@ class QLearningAgent:
             agents.persistence.AgentFileError: (a ``ValueError``) if the file is
                 damaged, not a saved agent, or does not fit ``env``; the message
                 names the file and the problem.
+            OSError: if the file cannot be opened, e.g. ``FileNotFoundError``.
+            TypeError: if ``env`` has no ``Discrete`` spaces.
         """
         from agents.persistence import load_agent
 
@@ -418,9 +410,18 @@ class QLearningAgent:
         index = self._state(obs, "obs") * self.n_actions + column
         visits = self._visits_view
         assert visits is not None  # set with the VisitCount schedule
-        visits[index] += 1
         schedule = self.learning_rate_schedule
         assert isinstance(schedule, VisitCount)
+        before = self._learning_rate, self._largest_step
+        visits[index] += 1
         self._learning_rate = schedule.rate(visits[index])
         self._largest_step = max(self._largest_step, self._learning_rate)
-        return QLearningAgent.update(self, obs, action, reward, next_obs, terminated)
+        try:
+            return QLearningAgent.update(
+                self, obs, action, reward, next_obs, terminated
+            )
+        except BaseException:
+            # A refused update is not a visit: the next one must get this step size.
+            visits[index] -= 1
+            self._learning_rate, self._largest_step = before
+            raise

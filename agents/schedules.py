@@ -15,13 +15,15 @@ satisfies for ``power`` in (0.5, 1] and no per-episode schedule does for every p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
+
+from agents._checks import real_value
 
 
 def _check_unit(value: object, name: str) -> float:
-    if not isinstance(value, Real) or isinstance(value, bool):
+    number = real_value(value)
+    if number is None:
         raise TypeError(f"{name} must be a float in [0, 1], got {value!r}")
-    number = float(value)
     if not 0.0 <= number <= 1.0:  # also rejects NaN
         raise ValueError(f"{name} must be a float in [0, 1], got {value!r}")
     return number
@@ -143,12 +145,12 @@ class VisitCount:
 
     def __post_init__(self) -> None:
         """Check the exponent."""
-        power = self.power
-        if not isinstance(power, Real) or isinstance(power, bool):
-            raise TypeError(f"power must be a float in (0.5, 1], got {power!r}")
-        if not 0.5 < float(power) <= 1.0:  # also rejects NaN
-            raise ValueError(f"power must be a float in (0.5, 1], got {power!r}")
-        object.__setattr__(self, "power", float(power))
+        power = real_value(self.power)
+        if power is None:
+            raise TypeError(f"power must be a float in (0.5, 1], got {self.power!r}")
+        if not 0.5 < power <= 1.0:  # also rejects NaN
+            raise ValueError(f"power must be a float in (0.5, 1], got {self.power!r}")
+        object.__setattr__(self, "power", power)
 
     def rate(self, visits: int) -> float:
         """Return the step size of the ``visits``-th update of a pair (from 1)."""
@@ -174,8 +176,8 @@ def as_schedule(value: object, name: str) -> EpisodeSchedule:
     """
     if isinstance(value, (Constant, LinearDecay, ExponentialDecay)):
         return value
-    if isinstance(value, Real) and not isinstance(value, bool):
-        return Constant(float(value))
+    if real_value(value) is not None:
+        return Constant(value)  # type: ignore[arg-type]
     raise TypeError(
         f"{name} must be a float or a Constant, LinearDecay or ExponentialDecay "
         f"schedule, got {value!r}"

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from agents._checks import check_count
 from agents.convergence import _optimum, _warn_if_hopeless, train_until_converged
-from agents.criteria import Criterion, PolicyOptimal, QWithin
+from agents.criteria import Criterion, PolicyOptimal, QWithin, check_criteria
 from agents.exact import TabularModel
 from agents.loops import DEFAULT_MAX_STEPS
 from agents.many import ManyQLearning
@@ -107,10 +107,7 @@ def _check_study(
         raise ValueError(
             f"engine must be 'auto', 'lockstep' or 'sequential', got {engine!r}"
         )
-    chosen = tuple(criteria)
-    if not chosen:
-        raise ValueError("criteria must hold at least one criterion, got none")
-    return chosen
+    return check_criteria(criteria)
 
 
 def _is_constant(value: object) -> bool:

@@ -50,3 +50,19 @@ def to_index(value: Any, size: int, start: int, name: str) -> int:
     if not 0 <= index < size:
         raise ValueError(f"{name} must be {valid}, got {value!r}")
     return index
+
+
+def table_layout(env: Any) -> tuple[int, int, int, int]:
+    """Return ``(n_states, obs_start, n_actions, action_start)`` of ``env``.
+
+    Raises:
+        TypeError: if ``env`` has no spaces, or they are not ``Discrete``.
+    """
+    if not all(hasattr(env, name) for name in ("observation_space", "action_space")):
+        raise TypeError(
+            f"env must be a Gymnasium env with observation_space and action_space "
+            f"(e.g. from gym.make), got {env!r}"
+        )
+    n_states, obs_start = discrete_size(env.observation_space, "observation_space")
+    n_actions, action_start = discrete_size(env.action_space, "action_space")
+    return n_states, obs_start, n_actions, action_start

@@ -79,11 +79,25 @@ def check_reset_options(options: object) -> None:
         )
 
 
+def _as_real(value: object) -> float | None:
+    """Return a real number (bools are not) as a ``float``, else None.
+
+    An integer too large for a float becomes an infinity of its sign, which the
+    range checks then refuse with their own message.
+    """
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf  # type: ignore[operator]
+
+
 def check_probability(value: object, name: str) -> float:
     """Return ``value`` as a ``float`` after checking it lies in [0, 1]."""
-    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+    number = _as_real(value)
+    if number is None:
         raise TypeError(f"{name} must be a float in [0, 1], got {value!r}")
-    number = float(value)
     if not 0.0 <= number <= 1.0:  # also rejects NaN
         raise ValueError(f"{name} must be a float in [0, 1], got {value!r}")
     return number
@@ -91,9 +105,9 @@ def check_probability(value: object, name: str) -> float:
 
 def check_reward(value: object, name: str) -> float:
     """Return ``value`` as a ``float`` after checking it is finite."""
-    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+    number = _as_real(value)
+    if number is None:
         raise TypeError(f"{name} must be a finite float, got {value!r}")
-    number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite float, got {value!r}")
     return number

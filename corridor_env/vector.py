@@ -18,6 +18,7 @@ from corridor_env._checks import (
     check_length,
     check_probability,
     check_render_mode,
+    check_reset_options,
     check_reward,
     check_start,
 )
@@ -56,11 +57,13 @@ def _check_count(value: object, name: str) -> int:
 
 
 def _check_limit(value: object) -> int | None:
-    if value is None or (type(value) is int and value == NO_LIMIT):
+    if value is None:
         return None
     allowed = f"an int >= 1, or None or {NO_LIMIT} for no time limit"
-    if not isinstance(value, Integral) or isinstance(value, bool):
+    if not isinstance(value, Integral) or isinstance(value, (bool, np.bool_)):
         raise TypeError(f"max_episode_steps must be {allowed}, got {value!r}")
+    if int(value) == NO_LIMIT:
+        return None
     if int(value) < 1:
         raise ValueError(f"max_episode_steps must be {allowed}, got {value!r}")
     return int(value)
@@ -208,8 +211,10 @@ class CorridorVectorEnv(VectorEnv[Observations, NDArray[np.integer[Any]], Any]):
         """Start every corridor's episode; ``options={"start": k}`` as for one env."""
         super().reset(seed=seed)
         start = self.start
-        if options is not None and "start" in options:
-            start = check_start(options["start"], self.length, 'options["start"]')
+        if options is not None:
+            check_reset_options(options)
+            if "start" in options:
+                start = check_start(options["start"], self.length, 'options["start"]')
         if start == RANDOM_START:
             self._position[:] = self.np_random.integers(self.goal, size=self.num_envs)
         else:

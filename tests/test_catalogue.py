@@ -18,7 +18,19 @@ import pytest
 from gymnasium import spaces
 
 import corridor_env
-from agents import QLearningAgent, evaluate, format_q_table, train
+from agents import (
+    ExponentialDecay,
+    ManyQLearning,
+    QLearningAgent,
+    QWithin,
+    VisitCount,
+    evaluate,
+    format_q_table,
+    optimal_q_values,
+    train,
+    train_many,
+    train_until_converged,
+)
 from corridor_env import CorridorEnv
 
 NAN, INF = float("nan"), float("inf")
@@ -558,6 +570,234 @@ SAVING = [
     ),
 ]
 
+HUGE = 10**400  # an int too large for a float
+
+OVERFLOWING_NUMBERS = [
+    Case(
+        "goal_reward=10**400",
+        lambda: make(goal_reward=HUGE),
+        ValueError,
+        r"goal_reward must be a finite float, got 1000",
+    ),
+    Case(
+        "slip=10**400",
+        lambda: make(slip=HUGE),
+        ValueError,
+        r"slip .*\[0, 1\], got 1000",
+    ),
+    Case(
+        "vector slip=10**400",
+        lambda: gym.make_vec(corridor_env.ENV_ID, num_envs=2, slip=HUGE),
+        ValueError,
+        r"slip .*\[0, 1\]",
+    ),
+    Case(
+        "discount=10**400",
+        lambda: QLearningAgent(6, 2, discount=HUGE),
+        ValueError,
+        r"discount must be a float in \[0, 1\], got 1000",
+    ),
+    Case(
+        "update reward=10**400",
+        lambda: agent().update(0, 1, HUGE, 1, True),
+        ValueError,
+        r"would make Q\[0, 1\] non-finite",
+    ),
+    Case(
+        "ExponentialDecay factor=10**400",
+        lambda: ExponentialDecay(1.0, 0.0, HUGE),
+        ValueError,
+        r"factor must be a float in \[0, 1\]",
+    ),
+    Case(
+        "VisitCount power=10**400",
+        lambda: VisitCount(HUGE),
+        ValueError,
+        r"power must be a float in \(0\.5, 1\]",
+    ),
+    Case(
+        "QWithin tol=10**400",
+        lambda: QWithin(tol=HUGE),
+        ValueError,
+        r"tol must be a finite float > 0",
+    ),
+    Case(
+        "QWithin tol=inf",
+        lambda: QWithin(tol=INF),
+        ValueError,
+        r"tol must be a finite float > 0, got inf",
+    ),
+    Case(
+        "optimal_q_values discount=10**400",
+        lambda: optimal_q_values(CorridorEnv(), HUGE),
+        ValueError,
+        r"discount must be a float in \[0, 1\)",
+    ),
+]
+
+VECTOR_RESET_OPTIONS = [
+    Case(
+        "unknown key",
+        lambda: vector_env().reset(options={"strat": 2}),
+        ValueError,
+        r"keys among \('start',\), got unknown \['strat'\]",
+    ),
+    Case(
+        "a list",
+        lambda: vector_env().reset(options=[("start", 1)]),
+        TypeError,
+        r"options must be a dict",
+    ),
+    Case(
+        "a string",
+        lambda: vector_env().reset(options="start"),
+        TypeError,
+        r"options must be a dict .*got 'start'",
+    ),
+    Case(
+        "start=goal",
+        lambda: vector_env().reset(options={"start": 5}),
+        ValueError,
+        r'options\["start"\] .*5 \(the goal\)',
+    ),
+    Case(
+        "numpy -1 is not 'no limit' for num_envs",
+        lambda: gym.make_vec(corridor_env.ENV_ID, num_envs=np.int64(-1)),
+        ValueError,
+        r"num_envs must be an int >= 1",
+    ),
+]
+
+FLAGS_AND_FILES = [
+    Case(
+        "update terminated='False'",
+        lambda: agent().update(0, 1, 1.0, 1, "False"),
+        TypeError,
+        r"terminated must be a bool, got 'False' of type str",
+    ),
+    Case(
+        "update terminated=None",
+        lambda: agent().update(0, 1, 1.0, 1, None),
+        TypeError,
+        r"terminated must be a bool, got None",
+    ),
+    Case(
+        "update terminated=nan",
+        lambda: agent().update(0, 1, 1.0, 1, NAN),
+        TypeError,
+        r"terminated must be a bool, got nan of type float",
+    ),
+    Case(
+        "update terminated=array of 2",
+        lambda: agent().update(0, 1, 1.0, 1, np.array([True, False])),
+        TypeError,
+        r"terminated must be a bool, got array",
+    ),
+    Case(
+        "q_table of complex numbers",
+        lambda: setattr(agent(), "q_table", np.ones((6, 2), dtype=complex)),
+        TypeError,
+        r"q_table must be an array of real numbers, got dtype complex128",
+    ),
+    Case(
+        "q_table of strings",
+        lambda: setattr(agent(), "q_table", [["a", "b"]] * 6),
+        TypeError,
+        r"q_table must be an array of real numbers, got dtype <U1",
+    ),
+    Case(
+        "load with an env id string",
+        lambda: QLearningAgent.load(_saved(), "Corridor-v0"),
+        TypeError,
+        r"env must be a Gymnasium env .*got 'Corridor-v0'",
+    ),
+    Case(
+        "save to a path ending with a separator",
+        lambda: agent().save(_folder() + "/agent.npz/"),
+        ValueError,
+        r"cannot save to .*agent\.npz/': a path ending with a separator names a folder",
+    ),
+    Case(
+        "criteria of strings",
+        lambda: train_until_converged(agent(), CorridorEnv(), 1, criteria=["policy"]),
+        TypeError,
+        r"criteria must be QWithin, .* objects, got 'policy'",
+    ),
+    Case(
+        "criteria a single object",
+        lambda: train_until_converged(agent(), CorridorEnv(), 1, criteria=QWithin()),
+        TypeError,
+        r"criteria must be a list of .*got QWithin",
+    ),
+]
+
+MANY_AGENTS = [
+    Case(
+        "obs_start=1.7",
+        lambda: ManyQLearning(3, 6, 2, obs_start=1.7),
+        TypeError,
+        r"obs_start must be an int, got 1\.7",
+    ),
+    Case(
+        "action_start='3'",
+        lambda: ManyQLearning(3, 6, 2, action_start="3"),
+        TypeError,
+        r"action_start must be an int, got '3'",
+    ),
+    Case(
+        "update float actions",
+        lambda: many().update([0, 0, 0], np.ones(3), [0.0] * 3, [1, 1, 1], [False] * 3),
+        TypeError,
+        r"actions must be an integer array of shape \(3,\), got dtype float64",
+    ),
+    Case(
+        "update one action for all",
+        lambda: many().update([0, 0, 0], 1, [0.0] * 3, [1, 1, 1], [False] * 3),
+        ValueError,
+        r"actions must be an integer array of shape \(3,\), got shape \(\)",
+    ),
+    Case(
+        "update terminated='yes'",
+        lambda: many().update([0, 0, 0], [1, 1, 1], [0.0] * 3, [1, 1, 1], "yes"),
+        TypeError,
+        r"terminated must be a bool array of shape \(3,\), got dtype <U3",
+    ),
+    Case(
+        "update rewards of the wrong shape",
+        lambda: many().update([0, 0, 0], [1, 1, 1], [0.0] * 2, [1, 1, 1], [True] * 3),
+        ValueError,
+        r"rewards must be a real array of shape \(3,\), got shape \(2,\)",
+    ),
+    Case(
+        "train_many on tables of another size",
+        lambda: train_many(
+            ManyQLearning(4, 10, 2), gym.make_vec(corridor_env.ENV_ID, num_envs=4), 5
+        ),
+        ValueError,
+        r"tables fit Discrete\(10, start=0\) .*Discrete\(6\)",
+    ),
+    Case(
+        "train_many on a single env",
+        lambda: train_many(many(), make(), 5),
+        TypeError,
+        r"env must be a gymnasium\.vector\.VectorEnv .*got <TimeLimit",
+    ),
+]
+
+
+def vector_env() -> corridor_env.CorridorVectorEnv:
+    return corridor_env.CorridorVectorEnv(num_envs=2)
+
+
+def many() -> ManyQLearning:
+    return ManyQLearning(3, 6, 2, seed=0)
+
+
+def _saved() -> str:
+    path = _folder() + "/agent.npz"
+    agent().save(path)
+    return path
+
 
 def agent_with(value: float) -> QLearningAgent:
     learner = agent()
@@ -582,6 +822,10 @@ CATALOGUE = {
     "loop argument": LOOPS,
     "agent input, more": MORE_AGENT_INPUTS,
     "saving and limits": SAVING,
+    "numbers too large for a float": OVERFLOWING_NUMBERS,
+    "vector env": VECTOR_RESET_OPTIONS,
+    "flags, tables and files": FLAGS_AND_FILES,
+    "many agents": MANY_AGENTS,
 }
 ALL_CASES = [(group, case) for group, cases in CATALOGUE.items() for case in cases]
 
@@ -633,3 +877,15 @@ def test_a_refused_update_leaves_the_table_as_it_was():
     with pytest.raises(ValueError, match="non-finite"):
         learner.update(0, 1, 1e308, 1, True)
     assert np.array_equal(learner.q_table, before)
+
+
+def test_a_refused_update_under_visit_counts_is_not_a_visit():
+    refused = QLearningAgent(6, 2, learning_rate=VisitCount(1.0), seed=0)
+    with pytest.raises(ValueError, match="next_obs must be an int in"):
+        refused.update(0, 1, 1.0, 99, False)
+    assert refused.visit_counts[0, 1] == 0
+    assert refused.learning_rate == 1.0
+
+    refused.update(0, 1, 1.0, 1, True)
+    assert refused.visit_counts[0, 1] == 1
+    assert refused.q_table[0, 1] == 1.0  # a first visit's step of 1

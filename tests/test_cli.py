@@ -1,9 +1,11 @@
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 
 import gymnasium as gym
 import numpy as np
@@ -121,6 +123,12 @@ def test_train_works_on_frozen_lake(capsys, tmp_path):
         (["--epsilon", "2"], r"epsilon must be a float in \[0, 1\], got 2.0"),
         (["--agent-arg", "colour=red"], "unexpected keyword argument 'colour'"),
         (["--episodes", "0"], "--episodes must be >= 1"),
+        (["--env-arg", "render_mode=5"], "cannot make env .*AttributeError"),
+        (
+            ["--env", "FrozenLake-v1", "--env-arg", "map_name=9x9"],
+            "cannot make env 'FrozenLake-v1' .*KeyError: '9x9'",
+        ),
+        (["--env-arg", "goal_reward=1" + "0" * 400], "goal_reward must be a finite"),
     ],
     ids=[
         "unknown-env",
@@ -129,6 +137,9 @@ def test_train_works_on_frozen_lake(capsys, tmp_path):
         "bad-epsilon",
         "bad-agent-arg",
         "no-episodes",
+        "render-mode-not-a-string",
+        "unknown-frozen-lake-map",
+        "reward-too-large-for-a-float",
     ],
 )
 def test_train_bad_input_exits_2_with_message(capsys, argv, message):
@@ -463,3 +474,40 @@ def test_repeated_env_keyword_the_last_wins(capsys, tmp_path):
     assert code == EXIT_OK
     assert read_metadata(path)["env"]["kwargs"] == {"length": 3}
     assert QLearningAgent.load(path).q_table.shape == (3, 2)
+
+
+def test_a_table_too_large_for_memory_exits_2(capsys, monkeypatch):
+    def too_large(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(QLearningAgent, "from_env", too_large)
+    code, out, err = run(capsys, "train", "--env-arg", "length=2147483647")
+    assert code == EXIT_USAGE
+    assert out == ""
+    assert "a Q-table for Discrete(2147483647) x Discrete(2) does not fit" in err
+
+
+def test_show_with_standard_output_closed_does_not_fail(capsys, saved, monkeypatch):
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["show", "--load", str(saved)]) == EXIT_OK
+
+
+def test_a_file_that_cannot_be_read_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "show", "--load", tmp_path)
+    assert code == EXIT_USAGE
+    assert f"cannot read '{tmp_path}': Is a directory" in err
+
+
+def test_a_saved_env_record_without_an_id_exits_2(capsys, saved):
+    meta = read_metadata(saved)
+    meta["env"] = {"kwargs": {}}
+    with zipfile.ZipFile(saved) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["metadata.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+    code, _, err = run(capsys, "show", "--load", saved)
+    assert code == EXIT_USAGE
+    assert "metadata's 'env' must be null or an object with a string 'id'" in err

@@ -279,7 +279,7 @@ def test_model_criteria_need_a_discount_below_one():
     [
         (lambda env, a: train_until_converged(a, env, 1, criteria=[]), "at least one"),
         (lambda env, a: train_until_converged(a, env, 1, require="most"), "require"),
-        (lambda env, a: QWithin(0.0), "tol must be a float > 0"),
+        (lambda env, a: QWithin(0.0), "tol must be a finite float > 0"),
         (lambda env, a: PolicyOptimal(0), "patience must be an int >= 1"),
         (lambda env, a: QChangeBelow(1e-3, patience=1.5), "patience"),
     ],

@@ -241,5 +241,5 @@ def test_discount_must_be_below_one(discount):
 
 
 def test_tol_must_be_positive():
-    with pytest.raises(ValueError, match="tol must be a float > 0, got 0"):
+    with pytest.raises(ValueError, match="tol must be a finite float > 0, got 0"):
         optimal_q_values(gym.make(corridor_env.ENV_ID), 0.9, tol=0)

@@ -1,3 +1,4 @@
+import io
 import json
 import os
 import pickle
@@ -167,7 +168,10 @@ def test_load_refuses_a_table_of_the_wrong_shape(tmp_path, trained):
     trained.save(path)
     meta = read_metadata(path)
     _rewrite_metadata(path, shape={**meta["shape"], "n_states": 8})
-    with pytest.raises(AgentFileError, match=r"cannot rebuild.*shape \(8, 2\)"):
+    with pytest.raises(
+        AgentFileError,
+        match=r"damaged: q_table has shape \(7, 2\), the metadata says \(8, 2\)",
+    ):
         QLearningAgent.load(path)
 
 
@@ -271,3 +275,147 @@ def test_save_refuses_an_env_the_table_does_not_fit(tmp_path, trained):
     with pytest.raises(ValueError, match=r"table fits Discrete\(\d+, start=0\)"):
         trained.save(tmp_path / "agent.npz", lake)
     assert not list(tmp_path.iterdir())
+
+
+def _rewrite_raw_metadata(path, text):
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["metadata.json"] = text.encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _replace_member(path, name, data):
+    with zipfile.ZipFile(path) as archive:
+        members = {entry: archive.read(entry) for entry in archive.namelist()}
+    members[name] = data
+    with zipfile.ZipFile(path, "w") as archive:
+        for entry, content in members.items():
+            archive.writestr(entry, content)
+
+
+def _npy_bytes(array, shape=None):
+    header = {"descr": "<f8", "fortran_order": False, "shape": shape or array.shape}
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue() + array.astype("<f8").tobytes()
+
+
+def _patch_first_member(path, field, value):
+    """Set a 2-byte field of the first member in the zip's central directory."""
+    data = bytearray(path.read_bytes())
+    offset = data.index(b"PK\x01\x02") + {"flags": 8, "method": 10}[field]
+    data[offset : offset + 2] = value.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+
+
+def _with_metadata(field, value):
+    def damage(path):
+        meta = read_metadata(path)
+        section, key = field.split(".", 1) if "." in field else (field, None)
+        if key is None:
+            meta[section] = value
+        else:
+            meta[section] = {**meta[section], key: value}
+        _rewrite_metadata(path, **{section: meta[section]})
+
+    return damage
+
+
+def _deeply_nested(path):
+    meta = read_metadata(path)
+    text = json.dumps(meta)
+    _rewrite_raw_metadata(
+        path, text[:-1] + ', "deep": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    )
+
+
+def _huge_rng_state(path):
+    rng = read_metadata(path)["rng"]
+    rng["state"]["state"]["state"] = 2**200
+    _rewrite_metadata(path, rng=rng)
+
+
+DAMAGED_FILES = {
+    "metadata nested 100,000 deep": (_deeply_nested, r"damaged: unreadable metadata"),
+    "generator state of 2**200": (_huge_rng_state, r"cannot rebuild the agent"),
+    "discount of 10**400": (
+        _with_metadata("hyperparameters.discount", 10**400),
+        r"cannot rebuild the agent: discount must be a float in \[0, 1\]",
+    ),
+    "n_states of 10**12": (
+        _with_metadata("shape.n_states", 10**12),
+        r"q_table has shape \(7, 2\), the metadata says \(1000000000000, 2\)",
+    ),
+    "learning rate in force 0.0": (
+        _with_metadata("progress.learning_rate", 0.0),
+        r"learning_rate in force must be a float in \(0, 1\], got 0\.0",
+    ),
+    "env record without an id": (
+        _with_metadata("env", {"kwargs": {}}),
+        r"metadata's 'env' must be null or an object with a string 'id'",
+    ),
+    "env keywords not an object": (
+        _with_metadata("env", {"id": ENV_ID, "kwargs": [1]}),
+        r"metadata's 'env' must be null",
+    ),
+    "uniforms outside [0, 1)": (
+        lambda path: _replace_member(
+            path, "rng_uniforms.npy", _npy_bytes(np.array([0.5, 7.0]))
+        ),
+        r"rng_uniforms must be a 1-d array of floats in \[0, 1\)",
+    ),
+    "uniforms with NaN": (
+        lambda path: _replace_member(
+            path, "rng_uniforms.npy", _npy_bytes(np.array([np.nan]))
+        ),
+        r"rng_uniforms must be a 1-d array of floats in \[0, 1\)",
+    ),
+    "array header claiming 1e11 rows": (
+        lambda path: _replace_member(
+            path, "q_table.npy", _npy_bytes(np.zeros((7, 2)), shape=(10**11, 2))
+        ),
+        r"'q_table\.npy' claims shape \(100000000000, 2\) .* but holds 112 bytes",
+    ),
+    "first member marked encrypted": (
+        lambda path: _patch_first_member(path, "flags", 1),
+        r"damaged: cannot read 'metadata\.json': .*encrypted",
+    ),
+    "first member of an unknown compression": (
+        lambda path: _patch_first_member(path, "method", 99),
+        r"damaged: cannot read 'metadata\.json'",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"), DAMAGED_FILES.values(), ids=DAMAGED_FILES.keys()
+)
+def test_load_refuses_a_damaged_file_with_a_clear_error(
+    tmp_path, env, trained, damage, message
+):
+    path = tmp_path / "agent.npz"
+    trained.save(path, env)
+    damage(path)
+    with pytest.raises(AgentFileError, match=r"agent\.npz: .*" + message):
+        QLearningAgent.load(path)
+
+
+def test_load_of_a_folder_raises_the_os_error(tmp_path):
+    with pytest.raises(IsADirectoryError):
+        QLearningAgent.load(tmp_path)
+
+
+def test_save_through_a_symbolic_link_replaces_the_file_it_points_to(
+    tmp_path, env, trained
+):
+    target = tmp_path / "real.npz"
+    QLearningAgent(7, 2).save(target)
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+
+    trained.save(link, env)
+
+    assert link.is_symlink()
+    np.testing.assert_array_equal(QLearningAgent.load(target).q_table, trained.q_table)
