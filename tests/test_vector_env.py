@@ -102,6 +102,12 @@ def test_make_vec_with_the_module_qualified_id():
     assert env.max_episode_steps == 5
 
 
+@pytest.mark.parametrize("no_limit", [None, -1, np.int64(-1)], ids=repr)
+def test_no_time_limit_takes_none_or_minus_one_of_any_int_type(no_limit):
+    env = CorridorVectorEnv(2, max_episode_steps=no_limit)
+    assert env.max_episode_steps is None
+
+
 def exact_next_cell_distribution(length: int, slip: float) -> np.ndarray:
     """From a uniform random start, the cell after one move right, from `P`."""
     model = CorridorEnv(length=length, slip=slip).P
