@@ -5,6 +5,7 @@ run as the reference it is compared with, so the ratios hold on any machine even
 where the absolute figures do not. Other processes on the machine make the figures
 noisy: run it on a quiet machine for numbers worth quoting.
 
+    pip install -e ".[bench]"             # pandas, for the tutorial reference
     python benchmarks/speed.py            # the full run, about two minutes
     python benchmarks/speed.py --quick    # smaller budgets, under 20 seconds
 """
@@ -371,6 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small budgets (~20 s)")
     args = parser.parse_args(argv)
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        parser.error(
+            "the pandas tutorial reference needs pandas: pip install -e '.[bench]'"
+        )
     budget = QUICK if args.quick else FULL
     started = time.perf_counter()
     print(machine(), flush=True)
