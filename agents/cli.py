@@ -12,7 +12,8 @@ package that registers it, so this module never imports it itself.
 Exit codes: 0 success; 1 failure during the run (e.g. the disk fills up while
 saving, or training breaks down); 2 usage error or bad input (unknown env, bad
 keyword, unusable save path, unreadable or mismatched agent file); 130 interrupted
-with Ctrl-C (``train --save`` first saves what was learned so far). Output cut short
+with Ctrl-C (``train --save`` first saves what was learned so far, and further
+presses do not cut that save short). Output cut short
 by a closed pipe (``corridor show ... | head``) ends quietly with exit code 1.
 """
 
@@ -22,8 +23,11 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -53,6 +57,9 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+# Defaults of --tol and --patience, the options of the stopping rules.
+DEFAULT_TOL = 1e-3
+DEFAULT_PATIENCE = 20
 # Episodes summarised in the closing key=value line of `train`.
 SUMMARY_WINDOW = 100
 
@@ -119,9 +126,13 @@ def _add_train(commands: Any) -> None:
         "policy optimal, q-star = max |Q - Q*| < --tol (both need the env's model "
         "P), q-stable = no Q change >= --tol (any env)",
     )
-    parser.add_argument("--tol", type=float, default=1e-3, help="(%(default)s)")
     parser.add_argument(
-        "--patience", type=int, default=20, help="episodes in a row (%(default)s)"
+        "--tol", type=float, help=f"tolerance of --until ({DEFAULT_TOL})"
+    )
+    parser.add_argument(
+        "--patience",
+        type=int,
+        help=f"episodes in a row, for --until ({DEFAULT_PATIENCE})",
     )
     parser.add_argument("--max-steps", type=int, default=100_000, help="per episode")
     parser.add_argument("--save", metavar="PATH", help="write the agent to PATH")
@@ -200,8 +211,17 @@ def _make_env(
 
 
 def _criteria(args: argparse.Namespace) -> list[Criterion]:
+    if not args.until:
+        for name in ("tol", "patience"):
+            if getattr(args, name) is not None:
+                raise UsageError(f"--{name} applies to --until, which was not given")
+        return []
+    tol = DEFAULT_TOL if args.tol is None else args.tol
+    patience = DEFAULT_PATIENCE if args.patience is None else args.patience
+    if patience < 1:
+        raise UsageError(f"--patience must be >= 1, got {patience}")
     try:
-        return [CRITERIA[name](args.tol, args.patience) for name in args.until]
+        return [CRITERIA[name](tol, patience) for name in args.until]
     except (TypeError, ValueError) as err:
         raise UsageError(str(err)) from err
 
@@ -226,7 +246,7 @@ def _build_agent(args: argparse.Namespace, env: gym.Env[Any, Any]) -> QLearningA
 
 
 def _train(args: argparse.Namespace) -> int:
-    for name in ("episodes", "patience", "max_steps"):
+    for name in ("episodes", "max_steps"):
         if getattr(args, name) < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be >= 1")
     if args.save is not None:
@@ -237,21 +257,16 @@ def _train(args: argparse.Namespace) -> int:
     env = _make_env(args.env, {**args.env_kwargs, **dict(args.env_arg)})
     agent = _build_agent(args, env)
     criteria = _criteria(args)
-    print(f"training env={args.env} episodes={args.episodes} seed={args.seed}")
-    _flush_stdout()
     done: list[int] = []
-    try:
-        history, verdict = _run_training(args, agent, env, criteria, done)
-        greedy = evaluate(agent, env, 1, seed=args.seed, max_steps=args.max_steps)
-    except KeyboardInterrupt:
-        env.close()
-        finished = done[0] if done else 0
-        partly = " and part of the next" if agent.episodes_started > finished else ""
-        print(f"\ninterrupted after {finished} episodes{partly}", file=sys.stderr)
-        if args.save is not None:
-            _save(agent, args.save, env, "what was learned so far")
-            print(f"saved what was learned so far to {args.save}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    with _interrupted_once():
+        print(f"training env={args.env} episodes={args.episodes} seed={args.seed}")
+        _flush_stdout()
+        try:
+            history, verdict = _run_training(args, agent, env, criteria, done)
+            greedy = evaluate(agent, env, 1, seed=args.seed, max_steps=args.max_steps)
+        except KeyboardInterrupt:
+            _save_interrupted(args, agent, env, done[0] if done else 0)
+            return EXIT_INTERRUPTED
     # Closing first ends the line that "human" rendering leaves open.
     env.close()
     _report_training(history, verdict, greedy)
@@ -259,6 +274,47 @@ def _train(args: argparse.Namespace) -> int:
         _save(agent, args.save, env)
         print(f"saved={args.save}")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _interrupted_once() -> Iterator[None]:
+    """Turn the first Ctrl-C into `KeyboardInterrupt` and ignore any more.
+
+    A second press then cannot cut short the save that the first one starts. A
+    process that was started ignoring Ctrl-C (in the background) keeps ignoring it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set signal handlers
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _save_interrupted(
+    args: argparse.Namespace,
+    agent: QLearningAgent,
+    env: gym.Env[Any, Any],
+    finished: int,
+) -> None:
+    """Say where training stopped and, with ``--save``, keep what it learned."""
+    env.close()
+    partly = " and part of the next" if agent.episodes_started > finished else ""
+    print(f"\ninterrupted after {finished} episodes{partly}", file=sys.stderr)
+    if args.save is not None:
+        _save(agent, args.save, env, "what was learned so far")
+        print(f"saved what was learned so far to {args.save}", file=sys.stderr)
 
 
 def _save(
@@ -386,11 +442,22 @@ def _flush_stdout() -> None:
         sys.stdout.flush()
 
 
+def _warning_printer(command: str) -> Callable[..., None]:
+    """Return a `warnings.showwarning` that prints one line, without source lines."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any) -> None:
+        print(f"corridor {command}: warning: {message}", file=sys.stderr)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``corridor`` command and return its exit code."""
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_printer(args.command)
+            code: int = args.run(args)
         _flush_stdout()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and send what is still

@@ -16,7 +16,7 @@ import numpy as np
 from gymnasium.vector import AutoresetMode, VectorEnv
 from numpy.typing import ArrayLike, NDArray
 
-from agents._checks import check_count, check_int
+from agents._checks import check_count, check_flag, check_int
 from agents.spaces import discrete_size
 
 Floats = NDArray[np.float64]
@@ -148,8 +148,14 @@ class ManyQLearning:
             **kwargs: the keyword hyperparameters of the constructor.
 
         Raises:
-            TypeError: if either single space is not ``Discrete``.
+            TypeError: if ``env`` is not a vector env, or either single space is
+                not ``Discrete``.
         """
+        if not isinstance(env, VectorEnv):
+            raise TypeError(
+                f"env must be a gymnasium.vector.VectorEnv (from gym.make_vec), got "
+                f"{type(env).__name__}"
+            )
         n_states, obs_start = discrete_size(
             env.single_observation_space, "single_observation_space"
         )
@@ -197,6 +203,7 @@ class ManyQLearning:
 
         Tied best actions are chosen among uniformly, as `QLearningAgent` does.
         """
+        greedy = check_flag(greedy, "greedy")
         return self._act(self._offsets(obs, "obs"), greedy) + self.action_start
 
     def _act(self, offsets: Ints, greedy: bool) -> Ints:

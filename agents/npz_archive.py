@@ -52,8 +52,10 @@ def check_writable(path: PathLike) -> Path:
 
     Raises:
         ValueError: if ``path`` is empty or a folder (or ends with a separator, as
-            a folder's name may), or its folder is missing or not writable; the
-            message names the path.
+            a folder's name may), names something other than a regular file (a
+            device or a pipe, which renaming would replace), names a read-only
+            file, or its folder is missing or refuses new files; the message names
+            the path.
     """
     text = os.fspath(path)
     target = Path(os.path.realpath(text)) if os.path.islink(text) else Path(text)
@@ -65,13 +67,28 @@ def check_writable(path: PathLike) -> Path:
         problem = "it is a folder"
     elif text.endswith(("/", os.sep)):
         problem = "a path ending with a separator names a folder"
+    elif target.exists() and not target.is_file():
+        problem = "it exists and is not a regular file"
+    elif target.is_file() and not os.access(target, os.W_OK):
+        problem = "the file is read-only"
     elif not folder.is_dir():
         problem = f"the folder {str(folder)!r} does not exist"
-    elif not os.access(folder, os.W_OK | os.X_OK):
-        problem = f"the folder {str(folder)!r} is not writable"
+    else:
+        problem = _folder_refuses_files(folder)
     if problem is not None:
         raise ValueError(f"cannot save to {text!r}: {problem}")
     return target
+
+
+def _folder_refuses_files(folder: Path) -> str | None:
+    """Say why no file can be created in ``folder``, or return ``None``."""
+    # Creating one is the only sure test: permission bits say nothing of read-only
+    # mounts or pseudo file systems such as /proc.
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as err:
+        return f"no file can be created in the folder {str(folder)!r}: {err.strerror}"
 
 
 def write_atomically(

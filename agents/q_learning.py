@@ -282,6 +282,8 @@ class QLearningAgent:
         state = obs - self.obs_start if type(obs) is int else -1
         if not 0 <= state < self.n_states:
             state = to_index(obs, self.n_states, self.obs_start, "obs")
+        if greedy is not False and greedy is not True:
+            greedy = check_flag(greedy, "greedy")
         if not greedy:
             index = self._next_uniform
             uniforms = self._uniforms

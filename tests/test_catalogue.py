@@ -545,6 +545,18 @@ SAVING = [
         r"the folder .*missing' does not exist",
     ),
     Case(
+        "save over a named pipe",
+        lambda: agent().save(_fifo()),
+        ValueError,
+        r"cannot save to .*fifo': it exists and is not a regular file",
+    ),
+    Case(
+        "save into a folder that refuses new files",
+        lambda: agent().save("/proc/agent.npz"),
+        ValueError,
+        r"no file can be created in the folder '/proc'",
+    ),
+    Case(
         "save with an env it does not fit",
         lambda: agent().save(_folder() + "/agent.npz", gym.make("FrozenLake-v1")),
         ValueError,
@@ -676,6 +688,12 @@ FLAGS_AND_FILES = [
         r"terminated must be a bool, got 'False' of type str",
     ),
     Case(
+        "act greedy='yes'",
+        lambda: agent().act(0, greedy="yes"),
+        TypeError,
+        r"greedy must be a bool, got 'yes' of type str",
+    ),
+    Case(
         "update terminated=None",
         lambda: agent().update(0, 1, 1.0, 1, None),
         TypeError,
@@ -732,6 +750,18 @@ FLAGS_AND_FILES = [
 ]
 
 MANY_AGENTS = [
+    Case(
+        "from_vector_env on a single env",
+        lambda: ManyQLearning.from_vector_env(make()),
+        TypeError,
+        r"env must be a gymnasium\.vector\.VectorEnv .*, got TimeLimit",
+    ),
+    Case(
+        "act greedy='yes'",
+        lambda: many().act([0, 0, 0], greedy="yes"),
+        TypeError,
+        r"greedy must be a bool, got 'yes' of type str",
+    ),
     Case(
         "obs_start=1.7",
         lambda: ManyQLearning(3, 6, 2, obs_start=1.7),
@@ -809,6 +839,14 @@ def _folder() -> str:
     import tempfile
 
     return tempfile.mkdtemp(prefix="corridor-catalogue-")
+
+
+def _fifo() -> str:
+    import os
+
+    path = _folder() + "/fifo"
+    os.mkfifo(path)
+    return path
 
 
 CATALOGUE = {

@@ -96,6 +96,31 @@ def test_train_until_reports_a_budget_too_small(capsys):
     assert "did not converge within 3 episodes" in out
 
 
+@pytest.mark.parametrize("option", ["--tol", "--patience"])
+def test_train_refuses_a_stopping_option_without_until(capsys, option):
+    code, out, err = run(capsys, "train", option, 5, "--episodes", 3)
+
+    assert code == EXIT_USAGE
+    assert f"{option} applies to --until, which was not given" in err
+    assert out == ""
+
+
+def test_train_until_refuses_patience_zero(capsys):
+    code, _, err = run(capsys, "train", "--until", "policy", "--patience", 0)
+
+    assert code == EXIT_USAGE
+    assert "--patience must be >= 1, got 0" in err
+
+
+def test_train_prints_a_warning_as_one_line(capsys):
+    argv = ["train", "--env-arg", "slip=0.3", "--until", "q-star", "--episodes", 2]
+    code, _, err = run(capsys, *argv)
+
+    assert code == EXIT_OK
+    assert err.startswith("corridor train: warning: the env's transitions are random")
+    assert err.count("\n") == 1
+
+
 def test_train_until_q_star_refuses_discount_one(capsys):
     code, _, err = run(capsys, "train", "--until", "q-star", "--discount", 1)
     assert code == EXIT_USAGE
@@ -239,7 +264,13 @@ def test_save_failure_exits_1(capsys, tmp_path, monkeypatch):
     )
 
 
-def test_ctrl_c_during_train_saves_what_was_learned(tmp_path):
+def _default_sigint() -> None:
+    # A test runner started in the background may pass on an ignored Ctrl-C.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("presses", [1, 3], ids=["once", "three times"])
+def test_ctrl_c_during_train_saves_what_was_learned(tmp_path, presses):
     path = tmp_path / "agent.npz"
     argv = [sys.executable, "-m", "agents.cli", "train", "--episodes", "100000000"]
     argv += ["--env-arg", "length=20", "--save", str(path)]
@@ -249,13 +280,16 @@ def test_ctrl_c_during_train_saves_what_was_learned(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_default_sigint,
     )
     try:
         first = process.stdout.readline()
         assert first.startswith("training ")
         # Let some episodes finish so there is something to keep.
         time.sleep(1.0)
-        process.send_signal(signal.SIGINT)
+        for _ in range(presses):
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.001)
         _, err = process.communicate(timeout=30)
     finally:
         process.kill()

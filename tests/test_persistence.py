@@ -419,3 +419,27 @@ def test_save_through_a_symbolic_link_replaces_the_file_it_points_to(
 
     assert link.is_symlink()
     np.testing.assert_array_equal(QLearningAgent.load(target).q_table, trained.q_table)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root may write any file, so nothing is read-only to it",
+)
+def test_save_refuses_to_replace_a_read_only_file(tmp_path, trained):
+    path = tmp_path / "agent.npz"
+    QLearningAgent(6, 2).save(path)
+    path.chmod(0o444)
+
+    with pytest.raises(ValueError, match=r"agent\.npz': the file is read-only"):
+        trained.save(path)
+
+    np.testing.assert_array_equal(QLearningAgent.load(path).q_table, np.zeros((6, 2)))
+
+
+def test_save_refuses_a_device_and_leaves_it_a_device(trained):
+    with pytest.raises(
+        ValueError, match=r"'/dev/null': it exists and is not a regular"
+    ):
+        trained.save("/dev/null")
+
+    assert not os.path.isfile("/dev/null")
