@@ -400,16 +400,19 @@ def _eval(args: argparse.Namespace) -> int:
     agent = _load_agent(args.load, env)
     if args.render == "ansi":
         env = PrintFrames(env)
-    history = evaluate(
-        agent, env, args.episodes, seed=args.seed, max_steps=args.max_steps
-    )
-    env.close()
-    for episode in range(len(history)):
+    history = History()
+    for episode in range(args.episodes):
+        # One episode a call, so that each line follows its episode's frames; the
+        # seed goes to the first reset only, as in a single call.
+        seed = args.seed if episode == 0 else None
+        one = evaluate(agent, env, 1, seed=seed, max_steps=args.max_steps)
+        history.returns += one.returns
+        history.lengths += one.lengths
         print(
-            f"episode={episode + 1} return={history.returns[episode]} "
-            f"length={history.lengths[episode]} "
-            f"truncated={history.truncated[episode]}"
+            f"episode={episode + 1} return={one.returns[0]} "
+            f"length={one.lengths[0]} truncated={one.truncated[0]}"
         )
+    env.close()
     print(
         f"env={env_id} episodes={len(history)} "
         f"mean_return={np.mean(history.returns):.3f} "

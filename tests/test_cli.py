@@ -204,13 +204,16 @@ def test_eval_greedy_takes_the_optimal_path(capsys, saved):
     )
 
 
-def test_eval_renders_ansi_frames(capsys, saved):
+def test_eval_renders_ansi_frames_then_each_episode_line(capsys, saved):
     code, out, _ = run(
-        capsys, "eval", "--load", saved, "--episodes", 1, "--render", "ansi"
+        capsys, "eval", "--load", saved, "--episodes", 2, "--render", "ansi"
     )
     assert code == EXIT_OK
-    frames = out.splitlines()[:6]
-    assert frames == ["o----T", "-o---T", "--o--T", "---o-T", "----oT", "-----o"]
+    frames = ["o----T", "-o---T", "--o--T", "---o-T", "----oT", "-----o"]
+    episode = "episode={} return=1.0 length=5 truncated=False"
+    lines = out.splitlines()
+    assert lines[:7] == [*frames, episode.format(1)]
+    assert lines[7:14] == [*frames, episode.format(2)]
 
 
 def test_eval_refuses_a_mismatched_env(capsys, saved):
