@@ -13,8 +13,8 @@ Exit codes: 0 success; 1 failure during the run (e.g. the disk fills up while
 saving, or training breaks down); 2 usage error or bad input (unknown env, bad
 keyword, unusable save path, unreadable or mismatched agent file); 130 interrupted
 with Ctrl-C (``train --save`` first saves what was learned so far, and further
-presses do not cut that save short). Output cut short
-by a closed pipe (``corridor show ... | head``) ends quietly with exit code 1.
+presses do not cut that save short). Output cut short by a closed pipe (``corridor
+show ... | head``) ends quietly with exit code 1.
 """
 
 from __future__ import annotations
@@ -283,18 +283,16 @@ def _interrupted_once() -> Iterator[None]:
     A second press then cannot cut short the save that the first one starts. A
     process that was started ignoring Ctrl-C (in the background) keeps ignoring it.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set signal handlers
+    previous = signal.getsignal(signal.SIGINT)
+    main_thread = threading.current_thread() is threading.main_thread()
+    if previous is signal.SIG_IGN or not main_thread:  # only it may set handlers
+        yield
         return
 
     def interrupt(signum: int, frame: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is signal.SIG_IGN:
-        yield
-        return
     signal.signal(signal.SIGINT, interrupt)
     try:
         yield

@@ -151,11 +151,7 @@ class ManyQLearning:
             TypeError: if ``env`` is not a vector env, or either single space is
                 not ``Discrete``.
         """
-        if not isinstance(env, VectorEnv):
-            raise TypeError(
-                f"env must be a gymnasium.vector.VectorEnv (from gym.make_vec), got "
-                f"{type(env).__name__}"
-            )
+        _check_vector(env)
         n_states, obs_start = discrete_size(
             env.single_observation_space, "single_observation_space"
         )
@@ -370,12 +366,16 @@ def train_many(
     return history
 
 
-def _check_env(agents: ManyQLearning, env: VectorEnv[Any, Any, Any]) -> None:
+def _check_vector(env: object) -> None:
     if not isinstance(env, VectorEnv):
         raise TypeError(
             f"env must be a gymnasium.vector.VectorEnv (e.g. from gym.make_vec), "
             f"got {env!r}"
         )
+
+
+def _check_env(agents: ManyQLearning, env: VectorEnv[Any, Any, Any]) -> None:
+    _check_vector(env)
     layout = (
         *discrete_size(env.single_observation_space, "single_observation_space"),
         *discrete_size(env.single_action_space, "single_action_space"),

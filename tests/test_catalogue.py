@@ -754,7 +754,7 @@ MANY_AGENTS = [
         "from_vector_env on a single env",
         lambda: ManyQLearning.from_vector_env(make()),
         TypeError,
-        r"env must be a gymnasium\.vector\.VectorEnv .*, got TimeLimit",
+        r"env must be a gymnasium\.vector\.VectorEnv .*got <TimeLimit",
     ),
     Case(
         "act greedy='yes'",

@@ -1,15 +1,14 @@
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 
 import gymnasium as gym
 import numpy as np
 import pytest
+from agent_files import rewrite_metadata
 
 from agents import QLearningAgent
 from agents.cli import (
@@ -536,14 +535,7 @@ def test_a_file_that_cannot_be_read_exits_2(capsys, tmp_path):
 
 
 def test_a_saved_env_record_without_an_id_exits_2(capsys, saved):
-    meta = read_metadata(saved)
-    meta["env"] = {"kwargs": {}}
-    with zipfile.ZipFile(saved) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    members["metadata.json"] = json.dumps(meta).encode()
-    with zipfile.ZipFile(saved, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    rewrite_metadata(saved, env={"kwargs": {}})
 
     code, _, err = run(capsys, "show", "--load", saved)
     assert code == EXIT_USAGE

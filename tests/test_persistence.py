@@ -7,6 +7,7 @@ import zipfile
 import gymnasium as gym
 import numpy as np
 import pytest
+from agent_files import rewrite_metadata
 
 from agents import LinearDecay, QLearningAgent, VisitCount, train
 from agents.persistence import (
@@ -158,7 +159,7 @@ def test_load_refuses_a_single_npy_array(tmp_path):
 def test_load_refuses_a_newer_format_version(tmp_path, trained):
     path = tmp_path / "agent.npz"
     trained.save(path)
-    _rewrite_metadata(path, format_version=99)
+    rewrite_metadata(path, format_version=99)
     with pytest.raises(AgentFileError, match=r"format_version .* got 99"):
         QLearningAgent.load(path)
 
@@ -167,7 +168,7 @@ def test_load_refuses_a_table_of_the_wrong_shape(tmp_path, trained):
     path = tmp_path / "agent.npz"
     trained.save(path)
     meta = read_metadata(path)
-    _rewrite_metadata(path, shape={**meta["shape"], "n_states": 8})
+    rewrite_metadata(path, shape={**meta["shape"], "n_states": 8})
     with pytest.raises(
         AgentFileError,
         match=r"damaged: q_table has shape \(7, 2\), the metadata says \(8, 2\)",
@@ -204,17 +205,6 @@ def test_save_refuses_keywords_that_are_not_json(tmp_path, env, trained):
     with pytest.raises(TypeError, match="env keywords must be JSON"):
         trained.save(tmp_path / "agent.npz", env)
     assert not list(tmp_path.iterdir())
-
-
-def _rewrite_metadata(path, **changes):
-    meta = read_metadata(path)
-    meta.update(changes)
-    with zipfile.ZipFile(path) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    members["metadata.json"] = json.dumps(meta).encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
 
 
 def test_schedules_and_their_progress_round_trip(tmp_path, env):
@@ -256,7 +246,7 @@ def test_load_refuses_a_schedule_from_elsewhere(tmp_path, trained):
     trained.save(path)
     meta = read_metadata(path)
     hyperparameters = {**meta["hyperparameters"], "epsilon": {"schedule": "Popen"}}
-    _rewrite_metadata(path, hyperparameters=hyperparameters)
+    rewrite_metadata(path, hyperparameters=hyperparameters)
     with pytest.raises(AgentFileError, match="schedule must name a class of agents"):
         QLearningAgent.load(path)
 
@@ -265,7 +255,7 @@ def test_load_refuses_a_rate_in_force_out_of_range(tmp_path, trained):
     path = tmp_path / "agent.npz"
     trained.save(path)
     progress = {**read_metadata(path)["progress"], "epsilon": 5.0}
-    _rewrite_metadata(path, progress=progress)
+    rewrite_metadata(path, progress=progress)
     with pytest.raises(AgentFileError, match=r"epsilon in force .* got 5\.0"):
         QLearningAgent.load(path)
 
@@ -318,7 +308,7 @@ def _with_metadata(field, value):
             meta[section] = value
         else:
             meta[section] = {**meta[section], key: value}
-        _rewrite_metadata(path, **{section: meta[section]})
+        rewrite_metadata(path, **{section: meta[section]})
 
     return damage
 
@@ -334,7 +324,7 @@ def _deeply_nested(path):
 def _huge_rng_state(path):
     rng = read_metadata(path)["rng"]
     rng["state"]["state"]["state"] = 2**200
-    _rewrite_metadata(path, rng=rng)
+    rewrite_metadata(path, rng=rng)
 
 
 DAMAGED_FILES = {
